@@ -96,7 +96,7 @@ public final class CidEncoder {
     public void update(QuicLbConfig config, ServerId serverId) {
         current = newIssuance(config, serverId);
         next = null;
-        unroutableCidLength = config.cidLength();
+        settle();
     }
 
     /**
@@ -108,6 +108,7 @@ public final class CidEncoder {
      */
     public void setNextConfig(QuicLbConfig config, ServerId serverId) {
         next = newIssuance(config, serverId);
+        settle();
     }
 
     /**
@@ -118,19 +119,19 @@ public final class CidEncoder {
      * @return the CID length, or {@link #DESTINATION_TOO_SMALL}
      */
     public int encode(byte[] dst, int offset) {
-        Issuance issuance = current;
-        while (issuance != null) {
-            if (offset < 0 || offset > dst.length - issuance.cidLength) {
-                return DESTINATION_TOO_SMALL;
-            }
-            if (issuance.counter.next(issuance.plaintext, issuance.counterOffset)) {
-                return issuance.issue(dst, offset, keystream);
-            }
-            current = next;
-            next = null;
-            issuance = current;
+        final Issuance issuance = current;
+        if (issuance == null) {
+            return issueUnroutable(dst, offset);
         }
-        return issueUnroutable(dst, offset);
+        if (offset < 0 || offset > dst.length - issuance.cidLength) {
+            return DESTINATION_TOO_SMALL;
+        }
+        issuance.counter.next(issuance.plaintext, issuance.counterOffset);
+        final int length = issuance.issue(dst, offset, keystream);
+        if (issuance.counter.remaining() == 0) {
+            settle();
+        }
+        return length;
     }
 
     /**
@@ -241,6 +242,22 @@ public final class CidEncoder {
     // Package-private for testing: reaching exhaustion by issuing takes 2^32 CIDs or more.
     void skipNonces(long count) {
         current.counter.skip(count);
+        settle();
+    }
+
+    /**
+     * Makes {@code current} a configuration with nonces left: an exhausted one gives way to {@code next}, and
+     * without a next one to unroutable CIDs (§9.6). A next configuration given while issuing unroutable CIDs
+     * takes over at once. Unroutable CIDs keep the length of the last configuration in use.
+     */
+    private void settle() {
+        while (current == null ? next != null : current.counter.remaining() == 0) {
+            current = next;
+            next = null;
+        }
+        if (current != null) {
+            unroutableCidLength = current.cidLength;
+        }
     }
 
     /**
