@@ -157,7 +157,7 @@ public final class CidDecoder {
 
     /**
      * @param result a value {@link #decode} returned
-     * @return a stable name for it: {@code "ok"} for a server ID length, else {@code "unroutable-codepoint"},
+     * @return a stable name for it: {@code "ok"} for a server ID length, else {@code "config-id-7"},
      *         {@code "unknown-config"}, {@code "cid-too-short"} or {@code "invalid-range"}
      */
     public static String resultName(int result) {
@@ -166,7 +166,7 @@ public final class CidDecoder {
         }
         switch (result) {
             case UNROUTABLE_CODEPOINT:
-                return "unroutable-codepoint";
+                return "config-id-7";
             case UNKNOWN_CONFIG:
                 return "unknown-config";
             case CID_TOO_SHORT:

@@ -89,7 +89,7 @@ class CidDecoderTest {
     @Test
     void shouldNameEveryResult() {
         assertEquals("ok", CidDecoder.resultName(3));
-        assertEquals("unroutable-codepoint", CidDecoder.resultName(CidDecoder.UNROUTABLE_CODEPOINT));
+        assertEquals("config-id-7", CidDecoder.resultName(CidDecoder.UNROUTABLE_CODEPOINT));
         assertEquals("unknown-config", CidDecoder.resultName(CidDecoder.UNKNOWN_CONFIG));
         assertEquals("cid-too-short", CidDecoder.resultName(CidDecoder.CID_TOO_SHORT));
         assertEquals("invalid-range", CidDecoder.resultName(CidDecoder.INVALID_RANGE));
