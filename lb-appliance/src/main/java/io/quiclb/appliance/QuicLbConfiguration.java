@@ -1,0 +1,74 @@
+package io.quiclb.appliance;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.quiclb.appliance.config.ConsistentRouting;
+import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.QuicLbSettings;
+import io.quiclb.appliance.config.ServerEntry;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+
+/**
+ * The appliance's config.yml: Dropwizard's {@code server} and {@code logging}, plus the sections below. Every key is
+ * described in docs/configuration.md.
+ *
+ * <pre>
+ * forwarder:   transport, workers, listeners, flowIdleTimeout, maxFlows   ({@link ForwarderSettings})
+ * quicLb:      configs: [configId, serverIdLength, nonceLength, threadIdLength, key, lengthSelfEncoded]
+ * servers:     [name, address, serverIds {configId: hex}, threadSockets]
+ * </pre>
+ *
+ * <p><b>Thread safety:</b> populated by Jackson at startup, then only read.
+ */
+@ConsistentRouting
+public class QuicLbConfiguration extends Configuration {
+    @Valid
+    @NotNull
+    private ForwarderSettings forwarder = ForwarderSettings.defaults();
+
+    @Valid
+    @NotNull
+    private QuicLbSettings quicLb = new QuicLbSettings(List.of());
+
+    @Valid
+    @NotNull
+    private List<@Valid @NotNull ServerEntry> servers = List.of();
+
+    /** @return the forwarder section */
+    @JsonProperty
+    public ForwarderSettings getForwarder() {
+        return forwarder;
+    }
+
+    /** @param forwarder the forwarder section */
+    @JsonProperty
+    public void setForwarder(ForwarderSettings forwarder) {
+        this.forwarder = forwarder;
+    }
+
+    /** @return the quicLb section */
+    @JsonProperty
+    public QuicLbSettings getQuicLb() {
+        return quicLb;
+    }
+
+    /** @param quicLb the quicLb section */
+    @JsonProperty
+    public void setQuicLb(QuicLbSettings quicLb) {
+        this.quicLb = quicLb;
+    }
+
+    /** @return the servers section */
+    @JsonProperty
+    public List<ServerEntry> getServers() {
+        return servers;
+    }
+
+    /** @param servers the servers section */
+    @JsonProperty
+    public void setServers(List<ServerEntry> servers) {
+        this.servers = servers;
+    }
+}

@@ -1,0 +1,43 @@
+package io.quiclb.appliance.config;
+
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDuration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code forwarder} section: the UDP data plane.
+ *
+ * <p><b>Thread safety:</b> immutable.
+ *
+ * @param transport       auto, io_uring, epoll or nio (default auto)
+ * @param workers         event loops, each with its own socket per listener (default 2)
+ * @param listeners       addresses clients send to (default 127.0.0.1:4433)
+ * @param flowIdleTimeout a NAT flow without datagrams for this long is closed (default 60s)
+ * @param maxFlows        flows held at most; past it new flows are dropped and counted (default 1,000,000)
+ */
+public record ForwarderSettings(
+        TransportKind transport,
+        @Min(1) @Max(256) Integer workers,
+        @NotEmpty List<@NotNull HostPort> listeners,
+        @MinDuration(value = 1, unit = TimeUnit.SECONDS) Duration flowIdleTimeout,
+        @Min(1) Long maxFlows) {
+
+    /** Fills in defaults. */
+    public ForwarderSettings {
+        transport = transport == null ? TransportKind.AUTO : transport;
+        workers = workers == null ? 2 : workers;
+        listeners = listeners == null ? List.of(HostPort.parse("127.0.0.1:4433")) : listeners;
+        flowIdleTimeout = flowIdleTimeout == null ? Duration.seconds(60) : flowIdleTimeout;
+        maxFlows = maxFlows == null ? 1_000_000L : maxFlows;
+    }
+
+    /** @return every default */
+    public static ForwarderSettings defaults() {
+        return new ForwarderSettings(null, null, null, null, null);
+    }
+}

@@ -1,0 +1,90 @@
+package io.quiclb.appliance.config;
+
+import io.quiclb.codec.Hex;
+import io.quiclb.codec.QuicLbConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rules that span entries of {@code quicLb.configs} and {@code servers}: every configuration is valid
+ * QUIC-LB (draft-21 §5.3), config IDs and server names are unique, every server ID has its configuration's length
+ * and belongs to one server only within that configuration, and thread sockets fit the thread ID space.
+ *
+ * <p>Each problem is one line that starts with the YAML path of the offending key.
+ *
+ * <p><b>Thread safety:</b> stateless.
+ */
+public final class RoutingConfigCheck {
+    private RoutingConfigCheck() {
+    }
+
+    /**
+     * @param quicLb  the quicLb section
+     * @param servers the servers section
+     * @return every problem found; empty when the two sections are consistent
+     */
+    public static List<String> problems(QuicLbSettings quicLb, List<ServerEntry> servers) {
+        List<String> problems = new ArrayList<>();
+        Map<Integer, QuicLbConfig> configs = new HashMap<>();
+        for (int i = 0; i < quicLb.configs().size(); i++) {
+            LbConfigEntry entry = quicLb.configs().get(i);
+            String path = "quicLb.configs[" + i + "]";
+            try {
+                QuicLbConfig config = entry.toQuicLbConfig();
+                if (configs.putIfAbsent(config.configId(), config) != null) {
+                    problems.add(path + ".configId: must be unique: configId=" + config.configId());
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(path + ": " + e.getMessage());
+            }
+        }
+        Set<String> names = new HashSet<>();
+        Map<Integer, Map<String, String>> owners = new HashMap<>();
+        for (int i = 0; i < servers.size(); i++) {
+            ServerEntry server = servers.get(i);
+            String path = "servers[" + i + "]";
+            if (!names.add(server.name())) {
+                problems.add(path + ".name: must be unique: name=" + server.name());
+            }
+            int threadIdLength = 0;
+            for (Map.Entry<Integer, String> sid : server.serverIds().entrySet()) {
+                String sidPath = path + ".serverIds[" + sid.getKey() + "]";
+                QuicLbConfig config = configs.get(sid.getKey());
+                if (config == null) {
+                    problems.add(sidPath + ": must name a config in quicLb.configs: configId=" + sid.getKey());
+                    continue;
+                }
+                threadIdLength = Math.max(threadIdLength, config.threadIdLength());
+                byte[] octets;
+                try {
+                    octets = Hex.decode("serverId", sid.getValue());
+                } catch (IllegalArgumentException e) {
+                    problems.add(sidPath + ": " + e.getMessage());
+                    continue;
+                }
+                if (octets.length != config.serverIdLength()) {
+                    problems.add(sidPath + ": must be " + config.serverIdLength() + " octets (serverIdLength of config "
+                            + config.configId() + "): serverId=" + sid.getValue());
+                    continue;
+                }
+                String hex = Hex.encode(octets);
+                String owner = owners.computeIfAbsent(sid.getKey(), k -> new HashMap<>()).putIfAbsent(hex,
+                        server.name());
+                if (owner != null) {
+                    problems.add(sidPath + ": must be unique within config " + sid.getKey() + ": serverId=" + hex
+                            + " belongs to " + owner);
+                }
+            }
+            int threadIds = 1 << (8 * threadIdLength);
+            if (threadIdLength > 0 && server.threadSockets().size() > threadIds) {
+                problems.add(path + ".threadSockets: must be at most " + threadIds + " (threadIdLength="
+                        + threadIdLength + "): threadSockets=" + server.threadSockets().size());
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,31 @@
+package io.quiclb.appliance.config;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One entry of {@code servers}: a backend host, its server ID in each configuration, and optionally the sockets
+ * of its threads (thread ID i is served by {@code threadSockets[i]}).
+ *
+ * <p><b>Thread safety:</b> immutable.
+ *
+ * @param name          unique name, 1..64 of {@code A-Z a-z 0-9 . _ -}
+ * @param address       where datagrams for this server go
+ * @param serverIds     config ID to server ID in hex
+ * @param threadSockets optional: the socket of each of the server's threads, indexed by thread ID
+ */
+public record ServerEntry(
+        @NotNull @Pattern(regexp = "[A-Za-z0-9._-]{1,64}", message = "must be 1..64 of A-Z a-z 0-9 . _ -")
+        String name,
+        @NotNull HostPort address,
+        Map<Integer, String> serverIds,
+        List<HostPort> threadSockets) {
+
+    /** Fills in defaults. */
+    public ServerEntry {
+        serverIds = serverIds == null ? Map.of() : Map.copyOf(serverIds);
+        threadSockets = threadSockets == null ? List.of() : List.copyOf(threadSockets);
+    }
+}

@@ -1,0 +1,145 @@
+package io.quiclb.appliance.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import io.quiclb.appliance.QuicLbConfiguration;
+import io.quiclb.codec.CidAlgorithm;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigurationLoadingTest {
+    private static final String KEY = "8f95f09245765f80256934e50c66207f";
+    private final YamlConfigurationFactory<QuicLbConfiguration> factory = new YamlConfigurationFactory<>(
+            QuicLbConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw");
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldLoadTheShippedConfigYml() throws Exception {
+        File shipped = new File("../config.yml");
+        assertTrue(shipped.isFile(), "config.yml at the repository root");
+        QuicLbConfiguration configuration = factory.build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)), shipped.getPath());
+        assertEquals(TransportKind.AUTO, configuration.getForwarder().transport());
+        assertEquals(1, configuration.getQuicLb().configs().size());
+        assertEquals(CidAlgorithm.FOUR_PASS, configuration.getQuicLb().configs().get(0).toQuicLbConfig().algorithm());
+        assertEquals(3, configuration.getServers().size());
+        assertEquals(HostPort.parse("127.0.0.1:5101"), configuration.getServers().get(0).threadSockets().get(0));
+        assertEquals(60, configuration.getForwarder().flowIdleTimeout().toSeconds());
+    }
+
+    @Test
+    void shouldFillDefaults() throws Exception {
+        QuicLbConfiguration configuration = load("quicLb:\n  configs:\n    - {configId: 3, serverIdLength: 2,"
+                + " nonceLength: 6}\n");
+        assertEquals(ForwarderSettings.defaults(), configuration.getForwarder());
+        assertEquals(2, configuration.getForwarder().workers());
+        assertEquals(1_000_000L, configuration.getForwarder().maxFlows());
+        LbConfigEntry entry = configuration.getQuicLb().configs().get(0);
+        assertEquals(0, entry.threadIdLength());
+        assertTrue(entry.lengthSelfEncoded());
+        assertEquals(CidAlgorithm.PLAINTEXT, entry.toQuicLbConfig().algorithm());
+    }
+
+    @Test
+    void shouldListEveryCrossEntryProblemWithItsPath() {
+        String yaml = String.join("\n",
+                "quicLb:",
+                "  configs:",
+                "    - {configId: 7, serverIdLength: 2, nonceLength: 6}",
+                "    - {configId: 2, serverIdLength: 2, nonceLength: 6, threadIdLength: 1, key: " + KEY + "}",
+                "    - {configId: 2, serverIdLength: 3, nonceLength: 6}",
+                "servers:",
+                "  - {name: s1, address: '127.0.0.1:5001', serverIds: {2: '0a01', 5: '01'}}",
+                "  - {name: s1, address: '127.0.0.1:5002', serverIds: {2: '0A01'}}",
+                "  - {name: s3, address: '127.0.0.1:5003', serverIds: {2: '0a0102'}}",
+                "  - {name: s4, address: '127.0.0.1:5004', serverIds: {2: 'zz01'}}",
+                "");
+        String message = assertThrows(ConfigurationException.class, () -> load(yaml)).getMessage();
+        for (String problem : new String[] {
+            "quicLb.configs[0]: must be 0..6: configId=7",
+            "quicLb.configs[2].configId: must be unique: configId=2",
+            "servers[0].serverIds[5]: must name a config in quicLb.configs: configId=5",
+            "servers[1].name: must be unique: name=s1",
+            "servers[1].serverIds[2]: must be unique within config 2: serverId=0a01 belongs to s1",
+            "servers[2].serverIds[2]: must be 2 octets (serverIdLength of config 2): serverId=0a0102",
+            "servers[3].serverIds[2]: must be hex digits: serverId has a non-hex character at 0",
+        }) {
+            assertTrue(message.contains(problem), "missing: " + problem + "\nin: " + message);
+        }
+        assertFalse(message.contains(KEY), message);
+    }
+
+    @Test
+    void shouldRejectTooManyThreadSockets() {
+        StringBuilder sockets = new StringBuilder();
+        for (int i = 0; i < 257; i++) {
+            sockets.append(i == 0 ? "" : ", ").append("'127.0.0.1:").append(6000 + i).append('\'');
+        }
+        String yaml = "quicLb:\n  configs:\n    - {configId: 0, serverIdLength: 2, nonceLength: 6, threadIdLength: 1}\n"
+                + "servers:\n  - {name: s1, address: '127.0.0.1:5001', serverIds: {0: '0a01'}, threadSockets: ["
+                + sockets + "]}\n";
+        String message = assertThrows(ConfigurationException.class, () -> load(yaml)).getMessage();
+        assertTrue(message.contains("servers[0].threadSockets: must be at most 256 (threadIdLength=1): "
+                + "threadSockets=257"), message);
+    }
+
+    @Test
+    void shouldRejectBadScalarsNamingTheKey() {
+        assertRejected("forwarder: {transport: dpdk}\n", "forwarder.transport",
+                "must be auto, io_uring, epoll or nio: transport=dpdk");
+        assertRejected("forwarder: {listeners: ['127.0.0.1']}\n", "forwarder.listeners",
+                "must be host:port (IPv6 in brackets): 127.0.0.1");
+        assertRejected("forwarder: {listeners: ['127.0.0.1:70000']}\n", "forwarder.listeners",
+                "must be 0..65535: port=70000");
+        assertRejected("forwarder: {workers: 0}\n", "forwarder.workers", "must be greater than or equal to 1");
+        assertRejected("forwarder: {flowIdleTimeout: 10ms}\n", "forwarder.flowIdleTimeout",
+                "must be greater than or equal to 1 SECONDS");
+    }
+
+    @Test
+    void shouldNeverPrintAMalformedKey() {
+        String malformed = KEY.substring(0, 30);
+        String message = assertThrows(ConfigurationException.class, () -> load("quicLb:\n  configs:\n"
+                + "    - {configId: 0, serverIdLength: 2, nonceLength: 6, key: " + malformed + "}\n")).getMessage();
+        assertTrue(message.contains("must be 32 hex digits (16 octets): key has 30"), message);
+        assertFalse(message.contains(malformed), message);
+        assertEquals("[REDACTED]", AesKeyHex.parse(KEY).toString());
+    }
+
+    @Test
+    void shouldParseIpv6AndPrintItBack() {
+        HostPort address = HostPort.parse("[::1]:4433");
+        assertEquals("::1", address.host());
+        assertEquals("[::1]:4433", address.toString());
+        assertEquals(4433, address.resolve().getPort());
+    }
+
+    private void assertRejected(String yaml, String path, String rule) {
+        String message = assertThrows(ConfigurationException.class, () -> load(yaml)).getMessage();
+        assertTrue(message.contains(path), "no path " + path + " in: " + message);
+        assertTrue(message.contains(rule), "no rule " + rule + " in: " + message);
+    }
+
+    private QuicLbConfiguration load(String yaml) throws Exception {
+        Path file = directory.resolve("test.yml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return factory.build(new FileConfigurationSourceProvider(), file.toString());
+    }
+
+}
