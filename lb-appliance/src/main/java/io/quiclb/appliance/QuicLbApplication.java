@@ -5,7 +5,11 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.quiclb.appliance.health.RoutingConfigHealthCheck;
+import io.quiclb.appliance.forward.Forwarder;
+import io.quiclb.appliance.forward.ForwarderMetrics;
+import io.quiclb.appliance.health.ForwarderHealthCheck;
+import io.quiclb.appliance.health.RoutingHealthCheck;
+import io.quiclb.appliance.route.RoutingService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +45,14 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
 
     @Override
     public void run(QuicLbConfiguration configuration, Environment environment) {
-        environment.healthChecks().register("routing-config", new RoutingConfigHealthCheck(configuration));
-        LOG.info("quiclb: {} QUIC-LB config(s), {} server(s) validated",
-                configuration.getQuicLb().configs().size(), configuration.getServers().size());
-        LOG.warn("quiclb: the UDP forwarder is not part of this build yet; no datagrams are forwarded");
+        int workers = configuration.getForwarder().workers();
+        RoutingService routing = new RoutingService(workers, configuration.getQuicLb(), configuration.getServers());
+        Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
+        environment.lifecycle().manage(forwarder);
+        ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
+        environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));
+        environment.healthChecks().register("routing", new RoutingHealthCheck(routing));
+        LOG.info("quiclb: {} QUIC-LB config(s), {} server(s)", routing.current().configCount(),
+                routing.current().servers().size());
     }
 }

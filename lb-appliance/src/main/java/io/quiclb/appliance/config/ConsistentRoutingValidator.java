@@ -17,7 +17,11 @@ public final class ConsistentRoutingValidator implements ConstraintValidator<Con
         if (configuration == null || configuration.getQuicLb() == null || configuration.getServers() == null) {
             return true; // @NotNull on the sections reports these
         }
-        List<String> problems = RoutingConfigCheck.problems(configuration.getQuicLb(), configuration.getServers());
+        List<String> problems = new java.util.ArrayList<>(
+                RoutingConfigCheck.problems(configuration.getQuicLb(), configuration.getServers()));
+        if (configuration.getForwarder() != null && configuration.getForwarder().listeners() != null) {
+            problems.addAll(RoutingConfigCheck.listenerProblems(configuration.getForwarder().listeners()));
+        }
         if (problems.isEmpty()) {
             return true;
         }

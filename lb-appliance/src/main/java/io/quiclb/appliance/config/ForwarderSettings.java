@@ -19,13 +19,16 @@ import java.util.concurrent.TimeUnit;
  * @param listeners       addresses clients send to (default 127.0.0.1:4433)
  * @param flowIdleTimeout a NAT flow without datagrams for this long is closed (default 60s)
  * @param maxFlows        flows held at most; past it new flows are dropped and counted (default 1,000,000)
+ * @param maxDatagramSize receive buffer per datagram; a datagram that fills it may be truncated and is dropped
+ *                        (default 2048, at least 1200, the smallest datagram every QUIC path must carry)
  */
 public record ForwarderSettings(
         TransportKind transport,
         @Min(1) @Max(256) Integer workers,
         @NotEmpty List<@NotNull HostPort> listeners,
         @MinDuration(value = 1, unit = TimeUnit.SECONDS) Duration flowIdleTimeout,
-        @Min(1) Long maxFlows) {
+        @Min(1) Long maxFlows,
+        @Min(1201) @Max(65536) Integer maxDatagramSize) {
 
     /** Fills in defaults. */
     public ForwarderSettings {
@@ -34,10 +37,11 @@ public record ForwarderSettings(
         listeners = listeners == null ? List.of(HostPort.parse("127.0.0.1:4433")) : listeners;
         flowIdleTimeout = flowIdleTimeout == null ? Duration.seconds(60) : flowIdleTimeout;
         maxFlows = maxFlows == null ? 1_000_000L : maxFlows;
+        maxDatagramSize = maxDatagramSize == null ? 2048 : maxDatagramSize;
     }
 
     /** @return every default */
     public static ForwarderSettings defaults() {
-        return new ForwarderSettings(null, null, null, null, null);
+        return new ForwarderSettings(null, null, null, null, null, null);
     }
 }

@@ -23,6 +23,39 @@ public final class RoutingConfigCheck {
     }
 
     /**
+     * Listeners must be specific, distinct addresses: replies leave from the address the client sent to, and a
+     * wildcard socket cannot say which one that was.
+     *
+     * @param listeners the forwarder.listeners list
+     * @return every problem found
+     */
+    public static List<String> listenerProblems(List<HostPort> listeners) {
+        List<String> problems = new ArrayList<>();
+        Set<java.net.InetSocketAddress> seen = new HashSet<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            HostPort listener = listeners.get(i);
+            String path = "forwarder.listeners[" + i + "]";
+            if (listener == null) {
+                continue;
+            }
+            java.net.InetSocketAddress address;
+            try {
+                address = listener.resolve();
+            } catch (IllegalArgumentException e) {
+                problems.add(path + ": " + e.getMessage());
+                continue;
+            }
+            if (address.getAddress().isAnyLocalAddress()) {
+                problems.add(path + ": must be a specific address, not a wildcard, so replies leave from the"
+                        + " address the client sent to: " + listener);
+            } else if (address.getPort() != 0 && !seen.add(address)) {
+                problems.add(path + ": must be unique: " + listener);
+            }
+        }
+        return problems;
+    }
+
+    /**
      * @param quicLb  the quicLb section
      * @param servers the servers section
      * @return every problem found; empty when the two sections are consistent

@@ -1,0 +1,147 @@
+package io.quiclb.appliance.forward;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.quiclb.appliance.config.TransportKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Netty datagram transport: its event loop handler, its channel class, and how listener sockets are set up
+ * (SO_REUSEPORT, batched receives). {@link #select} applies {@code forwarder.transport}.
+ *
+ * <p><b>Thread safety:</b> immutable.
+ */
+public final class Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+
+    private final TransportKind kind;
+    private final IoHandlerFactory ioHandlerFactory;
+    private final Class<? extends DatagramChannel> channelClass;
+
+    private Transport(TransportKind kind, IoHandlerFactory ioHandlerFactory,
+                      Class<? extends DatagramChannel> channelClass) {
+        this.kind = kind;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.channelClass = channelClass;
+    }
+
+    /**
+     * @param wanted the configured kind
+     * @return the transport: the one asked for, or for {@code auto} the first available of io_uring, epoll, NIO
+     * @throws IllegalStateException when the one asked for is not available here, with the reason
+     */
+    public static Transport select(TransportKind wanted) {
+        switch (wanted) {
+            case IO_URING:
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalStateException("forwarder.transport io_uring is not available: "
+                            + IoUring.unavailabilityCause());
+                }
+                return ioUring();
+            case EPOLL:
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("forwarder.transport epoll is not available: "
+                            + Epoll.unavailabilityCause());
+                }
+                return epoll();
+            case NIO:
+                return nio();
+            default:
+                if (IoUring.isAvailable()) {
+                    return ioUring();
+                }
+                LOG.info("forwarder.transport auto: io_uring unavailable ({}), trying epoll",
+                        String.valueOf(IoUring.unavailabilityCause()));
+                if (Epoll.isAvailable()) {
+                    return epoll();
+                }
+                LOG.info("forwarder.transport auto: epoll unavailable ({}), using NIO",
+                        String.valueOf(Epoll.unavailabilityCause()));
+                return nio();
+        }
+    }
+
+    /** @return every transport that works on this machine, for tests */
+    public static List<TransportKind> available() {
+        List<TransportKind> kinds = new ArrayList<>();
+        if (IoUring.isAvailable()) {
+            kinds.add(TransportKind.IO_URING);
+        }
+        if (Epoll.isAvailable()) {
+            kinds.add(TransportKind.EPOLL);
+        }
+        kinds.add(TransportKind.NIO);
+        return kinds;
+    }
+
+    private static Transport ioUring() {
+        return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory(), IoUringDatagramChannel.class);
+    }
+
+    private static Transport epoll() {
+        return new Transport(TransportKind.EPOLL, EpollIoHandler.newFactory(), EpollDatagramChannel.class);
+    }
+
+    private static Transport nio() {
+        return new Transport(TransportKind.NIO, NioIoHandler.newFactory(), NioDatagramChannel.class);
+    }
+
+    /** @return which transport this is */
+    public TransportKind kind() {
+        return kind;
+    }
+
+    /** @return the event loop handler factory */
+    public IoHandlerFactory ioHandlerFactory() {
+        return ioHandlerFactory;
+    }
+
+    /** @return the datagram channel class */
+    public Class<? extends DatagramChannel> channelClass() {
+        return channelClass;
+    }
+
+    /** @return whether several sockets may bind one address (SO_REUSEPORT), so each worker gets its own */
+    public boolean reusePort() {
+        return kind != TransportKind.NIO;
+    }
+
+    /**
+     * Sets the options of a listener socket: SO_REUSEPORT, and batched receives of up to {@code batch} datagrams
+     * of up to {@code maxDatagramSize} octets per system call where the transport has them.
+     */
+    void configureListener(Bootstrap bootstrap, int maxDatagramSize, int batch) {
+        switch (kind) {
+            case EPOLL:
+                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize);
+                break;
+            case IO_URING:
+                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
+                        .option(IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize);
+                break;
+            default:
+                break;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return kind.configName();
+    }
+}

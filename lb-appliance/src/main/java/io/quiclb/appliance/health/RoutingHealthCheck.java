@@ -1,0 +1,34 @@
+package io.quiclb.appliance.health;
+
+import com.codahale.metrics.health.HealthCheck;
+import io.quiclb.appliance.route.RouteTable;
+import io.quiclb.appliance.route.RoutingService;
+
+/**
+ * Healthy when the route table in force has something to route with: at least one QUIC-LB configuration and at
+ * least one server.
+ *
+ * <p><b>Thread safety:</b> reads the current immutable route table.
+ */
+public final class RoutingHealthCheck extends HealthCheck {
+    private final RoutingService routing;
+
+    /**
+     * @param routing the routing service
+     */
+    public RoutingHealthCheck(RoutingService routing) {
+        this.routing = routing;
+    }
+
+    @Override
+    protected Result check() {
+        RouteTable table = routing.current();
+        if (table.configCount() == 0) {
+            return Result.unhealthy("no QUIC-LB config: every CID is unroutable");
+        }
+        if (table.servers().isEmpty()) {
+            return Result.unhealthy("no server to route to");
+        }
+        return Result.healthy(table.configCount() + " config(s), " + table.servers().size() + " server(s)");
+    }
+}

@@ -1,0 +1,87 @@
+package io.quiclb.appliance.route;
+
+import io.quiclb.codec.QuicLbConfig;
+import java.util.List;
+
+/**
+ * An immutable snapshot of everything the data plane routes with: the QUIC-LB configurations by config ID, the
+ * server ID → server index of each, the live servers, and the fallback hash over the servers that may take new
+ * first flights. Workers read the current table once per datagram (one volatile read) and never see a half-built
+ * one; the control plane builds a new table for every change ({@link RoutingService}).
+ *
+ * <p><b>Thread safety:</b> immutable; shared by all workers.
+ */
+public final class RouteTable {
+    private final long version;
+    private final QuicLbConfig[] configs;
+    private final ServerIdIndex[] indexes;
+    private final ServerHandle[] bySlot;
+    private final List<ServerHandle> servers;
+    private final MaglevTable fallback;
+
+    RouteTable(long version, QuicLbConfig[] configs, ServerIdIndex[] indexes, ServerHandle[] bySlot,
+               List<ServerHandle> servers, List<ServerHandle> fallbackEligible) {
+        this.version = version;
+        this.configs = configs;
+        this.indexes = indexes;
+        this.bySlot = bySlot;
+        this.servers = List.copyOf(servers);
+        this.fallback = new MaglevTable(fallbackEligible);
+    }
+
+    /** @return a number that grows with every published table */
+    public long version() {
+        return version;
+    }
+
+    /**
+     * @param configId 0..7
+     * @return the configuration with this ID, or null
+     */
+    public QuicLbConfig config(int configId) {
+        return configId >= 0 && configId < configs.length ? configs[configId] : null;
+    }
+
+    /**
+     * @param configId a configuration's ID (0..6)
+     * @param sid      array holding a decoded server ID
+     * @param offset   its first octet
+     * @param length   its length
+     * @return the server that owns it in that configuration, or null
+     */
+    public ServerHandle server(int configId, byte[] sid, int offset, int length) {
+        ServerIdIndex index = indexes[configId];
+        return index == null ? null : index.find(sid, offset, length);
+    }
+
+    /**
+     * @param flowHash a hash of the client 4-tuple
+     * @return the fallback server for it, or null when no server is eligible
+     */
+    public ServerHandle fallback(int flowHash) {
+        return fallback.pick(flowHash);
+    }
+
+    /**
+     * @param server a handle from this or an earlier table
+     * @return whether the server is still in this table
+     */
+    public boolean isLive(ServerHandle server) {
+        int slot = server.slot();
+        return slot < bySlot.length && bySlot[slot] == server;
+    }
+
+    /** @return the servers, in configuration order */
+    public List<ServerHandle> servers() {
+        return servers;
+    }
+
+    /** @return how many configurations are installed */
+    public int configCount() {
+        int count = 0;
+        for (QuicLbConfig config : configs) {
+            count += config == null ? 0 : 1;
+        }
+        return count;
+    }
+}

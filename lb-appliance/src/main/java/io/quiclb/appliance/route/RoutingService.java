@@ -1,0 +1,126 @@
+package io.quiclb.appliance.route;
+
+import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.QuicLbSettings;
+import io.quiclb.appliance.config.RoutingConfigCheck;
+import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.codec.Hex;
+import io.quiclb.codec.QuicLbConfig;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Owns the current {@link RouteTable} and publishes a new one for every change, with one volatile write: every
+ * worker sees the whole new table on its next datagram, never a mix. Server handles are kept across tables while
+ * a server's name and addresses stay the same, so flows and remembered fallback decisions stay valid.
+ *
+ * <p><b>Thread safety:</b> {@link #current()} from any thread; {@link #publish} is synchronized, so concurrent
+ * changes apply one after the other.
+ */
+public final class RoutingService {
+    private final int workers;
+    private volatile RouteTable current;
+    private final Map<String, ServerHandle> handles = new HashMap<>();
+    private long version;
+
+    /**
+     * @param workers number of forwarder workers (sizes per-worker counters)
+     * @param quicLb  initial configurations
+     * @param servers initial servers
+     * @throws IllegalArgumentException listing every problem, when the two are inconsistent
+     */
+    public RoutingService(int workers, QuicLbSettings quicLb, List<ServerEntry> servers) {
+        this.workers = workers;
+        publish(quicLb, servers);
+    }
+
+    /** @return the table in force; workers call this once per datagram */
+    public RouteTable current() {
+        return current;
+    }
+
+    /** @return the number of workers counters are kept for */
+    public int workers() {
+        return workers;
+    }
+
+    /**
+     * Validates and publishes a new table.
+     *
+     * @param quicLb  the configurations
+     * @param servers the servers
+     * @return the published table
+     * @throws IllegalArgumentException listing every problem; nothing is published then
+     */
+    public synchronized RouteTable publish(QuicLbSettings quicLb, List<ServerEntry> servers) {
+        List<String> problems = RoutingConfigCheck.problems(quicLb, servers);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        QuicLbConfig[] configs = new QuicLbConfig[QuicLbConfig.MAX_CONFIG_ID + 1];
+        for (LbConfigEntry entry : quicLb.configs()) {
+            QuicLbConfig config = entry.toQuicLbConfig();
+            configs[config.configId()] = config;
+        }
+        Map<String, ServerHandle> nextHandles = new HashMap<>();
+        List<ServerHandle> list = new ArrayList<>();
+        boolean[] usedSlots = new boolean[servers.size() + handles.size() + 1];
+        List<ServerEntry> needNewHandle = new ArrayList<>();
+        Map<ServerEntry, List<InetSocketAddress>> resolvedSockets = new IdentityHashMap<>();
+        Map<ServerEntry, InetSocketAddress> resolvedAddress = new IdentityHashMap<>();
+        for (ServerEntry server : servers) {
+            InetSocketAddress address = server.address().resolve();
+            List<InetSocketAddress> sockets = new ArrayList<>();
+            for (HostPort socket : server.threadSockets()) {
+                sockets.add(socket.resolve());
+            }
+            resolvedAddress.put(server, address);
+            resolvedSockets.put(server, sockets);
+            ServerHandle old = handles.get(server.name());
+            if (old != null && old.sameAddresses(server.name(), address, sockets) && old.slot() < usedSlots.length) {
+                nextHandles.put(server.name(), old);
+                usedSlots[old.slot()] = true;
+            } else {
+                needNewHandle.add(server);
+            }
+        }
+        int freeSlot = 0;
+        for (ServerEntry server : needNewHandle) {
+            while (usedSlots[freeSlot]) {
+                freeSlot++;
+            }
+            usedSlots[freeSlot] = true;
+            nextHandles.put(server.name(), new ServerHandle(server.name(), resolvedAddress.get(server),
+                    resolvedSockets.get(server), freeSlot, workers));
+        }
+        ServerHandle[] bySlot = new ServerHandle[usedSlots.length];
+        List<Map<byte[], ServerHandle>> sids = new ArrayList<>();
+        for (int i = 0; i < configs.length; i++) {
+            sids.add(new IdentityHashMap<>());
+        }
+        for (ServerEntry server : servers) {
+            ServerHandle handle = nextHandles.get(server.name());
+            list.add(handle);
+            bySlot[handle.slot()] = handle;
+            for (Map.Entry<Integer, String> sid : server.serverIds().entrySet()) {
+                sids.get(sid.getKey()).put(Hex.decode("serverId", sid.getValue()), handle);
+            }
+        }
+        ServerIdIndex[] indexes = new ServerIdIndex[configs.length];
+        for (int i = 0; i < configs.length; i++) {
+            if (configs[i] != null) {
+                indexes[i] = new ServerIdIndex(sids.get(i));
+            }
+        }
+        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, list);
+        handles.clear();
+        handles.putAll(nextHandles);
+        current = table;
+        return table;
+    }
+}

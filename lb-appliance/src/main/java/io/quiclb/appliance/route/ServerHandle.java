@@ -1,0 +1,90 @@
+package io.quiclb.appliance.route;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One backend server as the data plane sees it: its name, its address and thread sockets, resolved once, and its
+ * per-worker counters. A handle lives as long as the server exists with the same addresses; route tables built
+ * while it exists refer to the same instance, so a worker can tell that a remembered routing decision still
+ * names a live server by identity ({@link RouteTable#isLive}).
+ *
+ * <p><b>Thread safety:</b> the fields are immutable; each worker writes only its own slot of {@link #forwarded}.
+ */
+public final class ServerHandle {
+    private final String name;
+    private final InetSocketAddress address;
+    private final InetSocketAddress[] threadSockets;
+    private final int slot;
+    private final WorkerCounts forwarded;
+
+    /**
+     * @param name          the server's name
+     * @param address       where its datagrams go
+     * @param threadSockets thread ID i → socket i
+     * @param slot          a small integer unique among live servers, stable for this handle's life
+     * @param workers       number of forwarder workers that count datagrams for it
+     */
+    public ServerHandle(String name, InetSocketAddress address, List<InetSocketAddress> threadSockets, int slot,
+                        int workers) {
+        this.name = name;
+        this.address = address;
+        this.threadSockets = threadSockets.toArray(new InetSocketAddress[0]);
+        this.slot = slot;
+        this.forwarded = new WorkerCounts(workers);
+    }
+
+    /** @return the server's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return its address */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** @return how many thread sockets it has */
+    public int threadSocketCount() {
+        return threadSockets.length;
+    }
+
+    /**
+     * The target for a datagram with this thread ID: the thread's socket when the server has one for it, else the
+     * server's address.
+     *
+     * @param threadId a decoded thread ID, or a negative value for none
+     * @return the target address
+     */
+    public InetSocketAddress target(int threadId) {
+        return threadId >= 0 && threadId < threadSockets.length ? threadSockets[threadId] : address;
+    }
+
+    /** @return a copy of the thread sockets */
+    public List<InetSocketAddress> threadSockets() {
+        return List.of(threadSockets);
+    }
+
+    /** @return the slot of this handle in route tables */
+    public int slot() {
+        return slot;
+    }
+
+    /** @return datagrams forwarded to this server, per worker */
+    public WorkerCounts forwarded() {
+        return forwarded;
+    }
+
+    /**
+     * @param other another handle
+     * @return whether both name the same addresses (so a new table may keep the old handle)
+     */
+    boolean sameAddresses(String otherName, InetSocketAddress otherAddress, List<InetSocketAddress> otherSockets) {
+        return name.equals(otherName) && address.equals(otherAddress) && threadSockets().equals(otherSockets);
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + address.getHostString() + ":" + address.getPort();
+    }
+}

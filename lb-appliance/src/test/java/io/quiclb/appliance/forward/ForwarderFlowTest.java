@@ -1,0 +1,165 @@
+package io.quiclb.appliance.forward;
+
+import static io.quiclb.appliance.forward.ForwarderFixture.await;
+import static io.quiclb.appliance.forward.ForwarderFixture.server;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dropwizard.util.Duration;
+import io.quiclb.appliance.config.AesKeyHex;
+import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.TransportKind;
+import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.ServerId;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** NAT flow lifecycle and robustness against arbitrary datagrams, on every transport this machine has. */
+class ForwarderFlowTest {
+    private static final LbConfigEntry CONFIG =
+            new LbConfigEntry(0, 2, 6, 0, AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
+
+    static Stream<TransportKind> transports() {
+        return Transport.available().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void shouldCloseFlowsAfterTheIdleTimeoutAndReopenThem(TransportKind transport) throws Exception {
+        try (UdpBackend a = new UdpBackend("a");
+             ForwarderFixture fixture = new ForwarderFixture(transport, 2, Duration.seconds(1), 100, List.of(CONFIG),
+                     List.of(server("a", a, Map.of(0, "0a01"))))) {
+            CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
+            UdpClient client = fixture.client();
+            client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "first"));
+            assertNotNull(a.poll(5_000));
+            assertEquals(1, fixture.forwarder.flows());
+            assertTrue(await(() -> fixture.forwarder.flows() == 0), "flow never expired");
+            assertEquals(1, fixture.forwarder.total(ForwarderCounter.FLOWS_EXPIRED));
+            client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "again"));
+            assertNotNull(a.poll(5_000));
+            assertEquals(2, fixture.forwarder.total(ForwarderCounter.FLOWS_OPENED));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void shouldDropNewFlowsPastTheLimitWhileExistingFlowsKeepWorking(TransportKind transport) throws Exception {
+        try (UdpBackend a = new UdpBackend("a");
+             ForwarderFixture fixture = new ForwarderFixture(transport, 2, Duration.seconds(60), 2, List.of(CONFIG),
+                     List.of(server("a", a, Map.of(0, "0a01"))))) {
+            CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
+            UdpClient one = fixture.client();
+            UdpClient two = fixture.client();
+            UdpClient three = fixture.client();
+            one.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "one"));
+            assertNotNull(a.poll(5_000));
+            two.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "two"));
+            assertNotNull(a.poll(5_000));
+            three.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "three"));
+            assertTrue(await(() -> fixture.forwarder.total(ForwarderCounter.DROPPED_FLOW_LIMIT) == 1));
+            assertNull(a.poll(200));
+            one.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "one-again"));
+            assertNotNull(a.poll(5_000));
+            assertEquals(2, fixture.forwarder.flows());
+            assertEquals(0, fixture.unaccounted());
+        }
+    }
+
+    @Test
+    void shouldCountOneMillionRandomAndMutatedDatagramsWithoutLeaking() throws Exception {
+        fuzz(Transport.available().get(0), 1_000_000);
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void shouldCountRandomAndMutatedDatagramsWithoutLeaking(TransportKind transport) throws Exception {
+        fuzz(transport, 100_000);
+    }
+
+    private static void fuzz(TransportKind transport, int datagrams) throws Exception {
+        try (LeakCapture leaks = new LeakCapture()) {
+            fuzzThroughForwarder(transport, datagrams);
+            assertEquals(List.of(), leaks.leaks());
+        }
+    }
+
+    private static void fuzzThroughForwarder(TransportKind transport, int datagrams) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b");
+             ForwarderFixture fixture = ForwarderFixture.start(transport, List.of(CONFIG),
+                     List.of(server("a", a, Map.of(0, "0a01")), server("b", b, Map.of(0, "0b02"))))) {
+            SplittableRandom random = new SplittableRandom(datagrams);
+            CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
+            byte[] validCid = encoder.nextConnectionId();
+            // The first client sends everything; its long headers leave a 4-tuple entry that then routes its
+            // unroutable short headers (draft-21 §4.2 step 4). The second sends only short headers, so theirs are
+            // dropped by reason.
+            UdpClient client = fixture.client();
+            UdpClient shortHeadersOnly = fixture.client();
+            for (int sent = 0; sent < datagrams; ) {
+                int batch = Math.min(2_000, datagrams - sent);
+                for (int i = 0; i < batch; i++) {
+                    if ((i & 1) == 0) {
+                        client.send(fuzzed(random, random.nextInt(4), validCid));
+                    } else {
+                        shortHeadersOnly.send(fuzzed(random, random.nextBoolean() ? 1 : 3, validCid));
+                    }
+                }
+                sent += batch;
+                final long expected = sent;
+                // Pace the sender so the kernel never drops: every datagram must reach the forwarder's counters.
+                assertTrue(await(() -> fixture.forwarder.total(ForwarderCounter.RECEIVED) == expected),
+                        "received " + fixture.forwarder.total(ForwarderCounter.RECEIVED) + " of " + expected);
+            }
+            assertEquals(0, fixture.unaccounted(), fixture.describe());
+            assertEquals(0, fixture.forwarder.total(ForwarderCounter.DROPPED_SEND_FAILED), fixture.describe());
+            long routed = fixture.forwarder.total(ForwarderCounter.ROUTED_BY_CID)
+                    + fixture.forwarder.total(ForwarderCounter.ROUTED_BY_TABLE)
+                    + fixture.forwarder.total(ForwarderCounter.ROUTED_BY_FALLBACK);
+            assertTrue(routed > datagrams / 10, fixture.describe());
+            assertTrue(await(() -> a.count() + b.count() == routed),
+                    "backends got " + (a.count() + b.count()) + " of " + routed + " routed");
+            for (ForwarderCounter counter : List.of(ForwarderCounter.DROPPED_TOO_SHORT,
+                    ForwarderCounter.DROPPED_DCID_TOO_LONG, ForwarderCounter.DROPPED_BAD_HEADER,
+                    ForwarderCounter.DROPPED_UNKNOWN_CONFIG, ForwarderCounter.DROPPED_NO_SERVER_FOR_SID)) {
+                assertTrue(fixture.forwarder.total(counter) > 0, counter + " never seen: " + fixture.describe());
+            }
+        }
+    }
+
+    /** A quarter each: random octets; mutated valid short headers; random long headers; truncated valid ones. */
+    private static byte[] fuzzed(SplittableRandom random, int kind, byte[] validCid) {
+        byte[] datagram;
+        if (kind == 0) {
+            datagram = new byte[random.nextInt(0, 1300)];
+            random.nextBytes(datagram);
+        } else if (kind == 1) {
+            datagram = QuicPackets.shortHeader(validCid, "payload-" + random.nextInt());
+            for (int flips = random.nextInt(1, 4); flips > 0; flips--) {
+                datagram[random.nextInt(datagram.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            datagram[0] &= 0x7f; // stays a short header
+
+        } else if (kind == 2) {
+            byte[] dcid = new byte[random.nextInt(0, 26)];
+            byte[] scid = new byte[random.nextInt(0, 26)];
+            random.nextBytes(dcid);
+            random.nextBytes(scid);
+            datagram = QuicPackets.longHeader(new byte[Math.min(dcid.length, 20)], scid, "initial");
+            System.arraycopy(dcid, 0, datagram, 6, Math.min(dcid.length, 20));
+            datagram[5] = (byte) dcid.length;
+            datagram = java.util.Arrays.copyOf(datagram, random.nextInt(1, datagram.length + 1));
+        } else {
+            byte[] full = QuicPackets.shortHeader(validCid, "truncated");
+            datagram = java.util.Arrays.copyOf(full, random.nextInt(0, full.length + 1));
+        }
+        return datagram;
+    }
+}
