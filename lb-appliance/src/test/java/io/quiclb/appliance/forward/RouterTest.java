@@ -1,0 +1,131 @@
+package io.quiclb.appliance.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.quiclb.appliance.config.AesKeyHex;
+import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.QuicLbSettings;
+import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.route.RouteTable;
+import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.ServerId;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The routing decision alone, without sockets (draft-21 §4.2). */
+class RouterTest {
+    private static final LbConfigEntry CONFIG =
+            new LbConfigEntry(0, 2, 6, 1, AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
+    private static final InetSocketAddress CLIENT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
+
+    private final RoutingService routing = new RoutingService(1, new QuicLbSettings(List.of(CONFIG)), List.of(
+            new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"),
+                    List.of(HostPort.parse("127.0.0.1:5101"))),
+            new ServerEntry("b", HostPort.parse("127.0.0.1:5002"), Map.of(0, "0b02"), List.of())));
+    private final Router router = new Router(1000);
+
+    @Test
+    void shouldRouteByServerIdThenThreadSocket() {
+        byte[] thread0 = QuicPackets.shortHeader(cid("0a01", 0), "x");
+        assertEquals(ForwarderCounter.ROUTED_TO_THREAD, route(thread0, CLIENT));
+        assertEquals(5101, router.target().getPort());
+        byte[] thread1 = QuicPackets.shortHeader(cid("0a01", 1), "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_CID, route(thread1, CLIENT));
+        assertEquals(5001, router.target().getPort());
+        assertEquals(0, router.routedConfigId());
+    }
+
+    @Test
+    void shouldFollowTheTablesInDraftOrderAndForgetRemovedServers() {
+        byte[] dcid = {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7};
+        byte[] initial = QuicPackets.longHeader(dcid, new byte[] {9, 9, 9, 9}, "initial");
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        String chosen = router.server().name();
+        // Same 4-tuple, another SCID and DCID: the 4-tuple table answers.
+        byte[] other = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 8, 8, 8, 8, 8, 8, 8}, new byte[] {1}, "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(other, CLIENT));
+        assertEquals(chosen, router.server().name());
+        // Another 4-tuple with the first DCID: the DCID table answers (NAT rebinding during the handshake).
+        InetSocketAddress rebound = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(initial, rebound));
+        assertEquals(chosen, router.server().name());
+        // An unroutable short header from a remembered 4-tuple goes the same way; from a new one it is dropped.
+        byte[] shortHeader = QuicPackets.shortHeader(new byte[] {(byte) 0x27, 1, 2, 3, 4, 5, 6, 7, 8}, "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(shortHeader, CLIENT));
+        assertEquals(ForwarderCounter.DROPPED_UNKNOWN_CONFIG,
+                route(shortHeader, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40002)));
+        // Remove the chosen server: remembered decisions naming it no longer count.
+        String remaining = chosen.equals("a") ? "b" : "a";
+        routing.publish(new QuicLbSettings(List.of(CONFIG)), List.of(new ServerEntry(remaining,
+                HostPort.parse(remaining.equals("a") ? "127.0.0.1:5001" : "127.0.0.1:5002"),
+                Map.of(0, remaining.equals("a") ? "0a01" : "0b02"), List.of())));
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        assertEquals(remaining, router.server().name());
+    }
+
+    @Test
+    void shouldExpireRememberedDecisions() {
+        byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[0], "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        assertEquals(3, router.tableEntries()); // one in each: 4-tuple and SCID, DCID, 4-tuple
+        router.expire(Long.MAX_VALUE);
+        assertEquals(0, router.tableEntries());
+    }
+
+    @Test
+    void shouldRouteWithoutAllocating() {
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        byte[] routable = QuicPackets.shortHeader(cid("0b02", 0), "payload");
+        byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[] {5}, "x");
+        route(initial, CLIENT); // records the decision; later ones are table hits
+        RouteTable table = routing.current();
+        StringBuilder windows = new StringBuilder();
+        for (int window = 0; window < 5; window++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            long sum = 0;
+            for (int i = 0; i < 100_000; i++) {
+                sum += router.route(table, routable, routable.length, CLIENT, 0, i).ordinal();
+                sum += router.route(table, initial, initial.length, CLIENT, 0, i).ordinal();
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(100_000L * (ForwarderCounter.ROUTED_BY_CID.ordinal() + ForwarderCounter.ROUTED_BY_TABLE.ordinal()),
+                    sum);
+            if (allocated == 0) {
+                return;
+            }
+            windows.append(allocated).append(' ');
+        }
+        throw new AssertionError("bytes allocated per window of 200,000 routes: " + windows);
+    }
+
+    @Test
+    void shouldKeepServerHandlesAcrossTablesWhileAddressesStay() {
+        RouteTable before = routing.current();
+        routing.publish(new QuicLbSettings(List.of(CONFIG)), List.of(
+                new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"),
+                        List.of(HostPort.parse("127.0.0.1:5101"))),
+                new ServerEntry("c", HostPort.parse("127.0.0.1:5003"), Map.of(0, "0c03"), List.of())));
+        RouteTable after = routing.current();
+        assertSame(before.servers().get(0), after.servers().get(0));
+        assertEquals(true, after.isLive(before.servers().get(0)));
+        assertEquals(false, after.isLive(before.servers().get(1)));
+    }
+
+    private ForwarderCounter route(byte[] datagram, InetSocketAddress client) {
+        int length = Math.min(datagram.length, Router.HEADER_PREFIX_LENGTH);
+        return router.route(routing.current(), datagram, length, client, 0, System.nanoTime());
+    }
+
+    private static byte[] cid(String serverId, int threadId) {
+        return new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex(serverId), threadId).nextConnectionId();
+    }
+}
