@@ -91,7 +91,8 @@ public final class Forwarder implements Managed {
                 if (worker.index() > 0 && !transport.reusePort()) {
                     continue;
                 }
-                Bootstrap bootstrap = new Bootstrap().group(worker.eventLoop()).channel(transport.channelClass())
+                Bootstrap bootstrap = new Bootstrap().group(worker.eventLoop())
+                        .channelFactory(transport.channelFactory(address))
                         .option(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF)
                         .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
                                 transport.reusePort() ? settings.maxDatagramSize() * RECEIVE_BATCH

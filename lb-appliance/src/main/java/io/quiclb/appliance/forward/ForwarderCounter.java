@@ -48,6 +48,8 @@ public enum ForwarderCounter {
     DROPPED_FLOW_LIMIT("dropped.flow-limit", true),
     /** The flow's upstream socket was still opening and its queue of waiting datagrams was full. */
     DROPPED_FLOW_NOT_READY("dropped.flow-not-ready", true),
+    /** The data path threw: a bug, logged (the first few with stack traces). Should stay 0. */
+    DROPPED_INTERNAL_ERROR("dropped.internal-error", true),
     /** A routed datagram could not be sent: the send failed, or the flow's upstream socket could not be opened. */
     DROPPED_SEND_FAILED("dropped.send-failed", true),
     /** Sending a server's reply to the client failed (replies are not client datagrams: outside the sum). */

@@ -23,7 +23,11 @@ final class ListenerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof DatagramPacket packet) {
-            worker.onDatagram(listener, packet);
+            try {
+                worker.onDatagram(listener, packet);
+            } catch (RuntimeException e) {
+                worker.onInternalError(e);
+            }
         } else {
             io.netty.util.ReferenceCountUtil.release(msg);
         }
@@ -36,7 +40,7 @@ final class ListenerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Writes use the void promise, so a failed reply send is reported here; nothing else writes.
+        // Writes use the void promise, so a failed reply send is reported here; channelRead catches its own.
         if (!(cause instanceof PortUnreachableException)) {
             worker.count(ForwarderCounter.DROPPED_REPLY_SEND_FAILED);
         }

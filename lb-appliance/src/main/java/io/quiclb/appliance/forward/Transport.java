@@ -1,6 +1,7 @@
 package io.quiclb.appliance.forward;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -8,6 +9,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.uring.IoUring;
@@ -15,6 +17,8 @@ import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.quiclb.appliance.config.TransportKind;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -114,6 +118,26 @@ public final class Transport {
     /** @return the datagram channel class */
     public Class<? extends DatagramChannel> channelClass() {
         return channelClass;
+    }
+
+    /**
+     * Sockets of the address's own family: IPv4 addresses get IPv4 sockets rather than dual-stack IPv6 ones,
+     * which is the kernel's shorter path and what /proc/net/udp lists.
+     *
+     * @param address the address the socket binds or connects to
+     * @return a factory of datagram channels of that family
+     */
+    public ChannelFactory<DatagramChannel> channelFactory(InetSocketAddress address) {
+        SocketProtocolFamily family = address.getAddress() instanceof Inet4Address
+                ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        switch (kind) {
+            case IO_URING:
+                return () -> new IoUringDatagramChannel(family);
+            case EPOLL:
+                return () -> new EpollDatagramChannel(family);
+            default:
+                return () -> new NioDatagramChannel(family);
+        }
     }
 
     /** @return whether several sockets may bind one address (SO_REUSEPORT), so each worker gets its own */

@@ -24,7 +24,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof DatagramPacket reply) {
-            worker.onReply(flow, reply);
+            try {
+                worker.onReply(flow, reply);
+            } catch (RuntimeException e) {
+                worker.onInternalError(e);
+            }
         } else {
             io.netty.util.ReferenceCountUtil.release(msg);
         }

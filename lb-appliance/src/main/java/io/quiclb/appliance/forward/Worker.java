@@ -10,7 +10,11 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Hot path.</b> <b>Thread safety:</b> every method runs on this worker's event loop.
  */
 final class Worker {
+    private static final InetAddress IPV6_ANY = ipv6Any();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
+    /** Internal errors logged with their stack trace; later ones are only counted. */
+    private static final int LOGGED_INTERNAL_ERRORS = 10;
     private final int index;
     private final EventLoop eventLoop;
     private final RoutingService routing;
@@ -38,10 +46,12 @@ final class Worker {
     private final long maxFlows;
     private final int maxDatagramSize;
     private final byte[] header = new byte[Router.HEADER_PREFIX_LENGTH];
-    private final Bootstrap upstreamBootstrap;
+    private final Bootstrap upstreamIpv4;
+    private final Bootstrap upstreamIpv6;
     private final List<Flow> toFlush = new ArrayList<>();
     private Channel[] listeners = new Channel[0];
     private long now = System.nanoTime();
+    private int internalErrors;
 
     Worker(int index, EventLoop eventLoop, Transport transport, RoutingService routing, AtomicLong flowCount,
            long maxFlows, int maxTableEntries, int maxDatagramSize) {
@@ -53,7 +63,16 @@ final class Worker {
         this.flowCount = flowCount;
         this.maxFlows = maxFlows;
         this.maxDatagramSize = maxDatagramSize;
-        this.upstreamBootstrap = new Bootstrap().group(eventLoop).channel(transport.channelClass())
+        this.upstreamIpv4 = upstreamBootstrap(eventLoop, transport, maxDatagramSize,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this.upstreamIpv6 = upstreamBootstrap(eventLoop, transport, maxDatagramSize,
+                new InetSocketAddress(IPV6_ANY, 0));
+    }
+
+    /** Netty sets a bootstrap's channel factory once, so each address family has its own bootstrap. */
+    private static Bootstrap upstreamBootstrap(EventLoop eventLoop, Transport transport, int maxDatagramSize,
+                                               InetSocketAddress family) {
+        return new Bootstrap().group(eventLoop).channelFactory(transport.channelFactory(family))
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
                 .option(ChannelOption.SO_RCVBUF, 1 << 20);
     }
@@ -158,6 +177,17 @@ final class Worker {
         now = System.nanoTime();
     }
 
+    /**
+     * A bug: the data path threw. Counted as a drop so it shows in metrics, logged for the first few; the datagram
+     * may not have been released.
+     */
+    void onInternalError(RuntimeException e) {
+        counters.increment(ForwarderCounter.DROPPED_INTERNAL_ERROR);
+        if (internalErrors++ < LOGGED_INTERNAL_ERRORS) {
+            LOG.error("forwarder worker {}: internal error on the data path (a bug; please report it)", index, e);
+        }
+    }
+
     void count(ForwarderCounter counter) {
         counters.increment(counter);
     }
@@ -206,7 +236,8 @@ final class Worker {
             return null;
         }
         counters.increment(ForwarderCounter.FLOWS_OPENED);
-        ChannelFuture connect = upstreamBootstrap.handler(new UpstreamHandler(this, flow)).connect(target);
+        Bootstrap bootstrap = target.getAddress() instanceof Inet4Address ? upstreamIpv4 : upstreamIpv6;
+        ChannelFuture connect = bootstrap.handler(new UpstreamHandler(this, flow)).connect(target);
         flow.upstream = connect.channel();
         flow.upstream.closeFuture().addListener(f -> onUpstreamClosed(flow));
         connect.addListener(f -> onUpstreamConnected(flow, f.isSuccess()));
@@ -251,6 +282,14 @@ final class Worker {
     private void closeFlow(Flow flow) {
         flow.closed = true;
         flow.upstream.close();
+    }
+
+    private static InetAddress ipv6Any() {
+        try {
+            return Inet6Address.getByAddress(new byte[16]);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void drop(DatagramPacket packet, ForwarderCounter reason) {

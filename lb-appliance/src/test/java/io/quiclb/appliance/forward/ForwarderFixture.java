@@ -95,12 +95,16 @@ final class ForwarderFixture implements AutoCloseable {
     @Override
     public void close() {
         clients.forEach(UdpClient::close);
+        long internalErrors = forwarder.total(ForwarderCounter.DROPPED_INTERNAL_ERROR);
         try {
             forwarder.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             throw new IllegalStateException("forwarder did not stop", e);
+        }
+        if (internalErrors != 0) {
+            throw new AssertionError("the data path threw " + internalErrors + " time(s); see the log");
         }
     }
 }
