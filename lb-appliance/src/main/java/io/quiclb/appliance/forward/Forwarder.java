@@ -64,7 +64,9 @@ public final class Forwarder implements Managed {
         int maxTableEntries = (int) Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
         int index = 0;
         for (EventExecutor executor : group) {
-            workers.add(new Worker(index++, (EventLoop) executor, transport, routing, flowCount,
+            EventLoop eventLoop = (EventLoop) executor;
+            workers.add(new Worker(index++, eventLoop,
+                    new BootstrapUpstreamOpener(eventLoop, transport, settings.maxDatagramSize()), routing, flowCount,
                     settings.maxFlows(), maxTableEntries, settings.maxDatagramSize()));
         }
         try {

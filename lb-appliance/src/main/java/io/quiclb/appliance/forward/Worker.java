@@ -1,20 +1,13 @@
 package io.quiclb.appliance.forward;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Hot path.</b> <b>Thread safety:</b> every method runs on this worker's event loop.
  */
 final class Worker {
-    private static final InetAddress IPV6_ANY = ipv6Any();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
     /** Internal errors logged with their stack trace; later ones are only counted. */
     private static final int LOGGED_INTERNAL_ERRORS = 10;
@@ -46,14 +38,13 @@ final class Worker {
     private final long maxFlows;
     private final int maxDatagramSize;
     private final byte[] header = new byte[Router.HEADER_PREFIX_LENGTH];
-    private final Bootstrap upstreamIpv4;
-    private final Bootstrap upstreamIpv6;
+    private final UpstreamOpener upstreams;
     private final List<Flow> toFlush = new ArrayList<>();
     private Channel[] listeners = new Channel[0];
     private long now = System.nanoTime();
     private int internalErrors;
 
-    Worker(int index, EventLoop eventLoop, Transport transport, RoutingService routing, AtomicLong flowCount,
+    Worker(int index, EventLoop eventLoop, UpstreamOpener upstreams, RoutingService routing, AtomicLong flowCount,
            long maxFlows, int maxTableEntries, int maxDatagramSize) {
         this.index = index;
         this.eventLoop = eventLoop;
@@ -63,18 +54,7 @@ final class Worker {
         this.flowCount = flowCount;
         this.maxFlows = maxFlows;
         this.maxDatagramSize = maxDatagramSize;
-        this.upstreamIpv4 = upstreamBootstrap(eventLoop, transport, maxDatagramSize,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        this.upstreamIpv6 = upstreamBootstrap(eventLoop, transport, maxDatagramSize,
-                new InetSocketAddress(IPV6_ANY, 0));
-    }
-
-    /** Netty sets a bootstrap's channel factory once, so each address family has its own bootstrap. */
-    private static Bootstrap upstreamBootstrap(EventLoop eventLoop, Transport transport, int maxDatagramSize,
-                                               InetSocketAddress family) {
-        return new Bootstrap().group(eventLoop).channelFactory(transport.channelFactory(family))
-                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
-                .option(ChannelOption.SO_RCVBUF, 1 << 20);
+        this.upstreams = upstreams;
     }
 
     int index() {
@@ -236,8 +216,7 @@ final class Worker {
             return null;
         }
         counters.increment(ForwarderCounter.FLOWS_OPENED);
-        Bootstrap bootstrap = target.getAddress() instanceof Inet4Address ? upstreamIpv4 : upstreamIpv6;
-        ChannelFuture connect = bootstrap.handler(new UpstreamHandler(this, flow)).connect(target);
+        ChannelFuture connect = upstreams.open(target, new UpstreamHandler(this, flow));
         flow.upstream = connect.channel();
         flow.upstream.closeFuture().addListener(f -> onUpstreamClosed(flow));
         connect.addListener(f -> onUpstreamConnected(flow, f.isSuccess()));
@@ -282,14 +261,6 @@ final class Worker {
     private void closeFlow(Flow flow) {
         flow.closed = true;
         flow.upstream.close();
-    }
-
-    private static InetAddress ipv6Any() {
-        try {
-            return Inet6Address.getByAddress(new byte[16]);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void drop(DatagramPacket packet, ForwarderCounter reason) {

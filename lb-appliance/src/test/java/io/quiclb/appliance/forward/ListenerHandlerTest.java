@@ -1,0 +1,116 @@
+package io.quiclb.appliance.forward;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.QuicLbSettings;
+import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.ServerId;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The listener handler and its worker on {@link EmbeddedChannel}s: no sockets, every buffer accounted for. */
+class ListenerHandlerTest {
+    private static final LbConfigEntry CONFIG = new LbConfigEntry(0, 2, 6, 0, null, true);
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+    private static final InetSocketAddress LISTENER = new InetSocketAddress("127.0.0.1", 4433);
+
+    private final RoutingService routing = new RoutingService(1, new QuicLbSettings(List.of(CONFIG)),
+            List.of(new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"), List.of())));
+    private final Map<InetSocketAddress, EmbeddedChannel> upstreams = new HashMap<>();
+    private final EmbeddedChannel listener = new EmbeddedChannel();
+    private final Worker worker = new Worker(0, listener.eventLoop(), (target, handler) -> {
+        EmbeddedChannel upstream = new EmbeddedChannel(handler);
+        upstreams.put(target, upstream);
+        return upstream.newSucceededFuture();
+    }, routing, new AtomicLong(), 10, 10, 2048);
+
+    ListenerHandlerTest() {
+        listener.pipeline().addLast(new ListenerHandler(worker, 0));
+        worker.setListeners(new Channel[] {listener});
+    }
+
+    @AfterEach
+    void noBufferLeftBehind() {
+        assertFalse(listener.finishAndReleaseAll());
+        for (EmbeddedChannel upstream : upstreams.values()) {
+            assertFalse(upstream.finishAndReleaseAll());
+        }
+    }
+
+    @Test
+    void shouldForwardTheDatagramBufferAndRelayTheReply() {
+        byte[] datagram = QuicPackets.shortHeader(cid(), "hello");
+        listener.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(datagram), LISTENER, CLIENT));
+        EmbeddedChannel upstream = upstreams.get(new InetSocketAddress("127.0.0.1", 5001));
+        ByteBuf forwarded = upstream.readOutbound();
+        assertArrayEquals(datagram, ByteBufUtil.getBytes(forwarded));
+        forwarded.release();
+
+        upstream.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}), CLIENT,
+                new InetSocketAddress("127.0.0.1", 5001)));
+        DatagramPacket reply = listener.readOutbound();
+        assertEquals(CLIENT, reply.recipient());
+        assertArrayEquals(new byte[] {1, 2, 3}, ByteBufUtil.getBytes(reply.content()));
+        reply.release();
+        assertEquals(1, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
+        assertEquals(1, worker.counters().get(ForwarderCounter.REPLIES));
+    }
+
+    @Test
+    void shouldReleaseWhatItDrops() {
+        ByteBuf garbage = Unpooled.wrappedBuffer(new byte[] {0x43, (byte) 0xe7, 1, 2});
+        listener.writeInbound(new DatagramPacket(garbage, LISTENER, CLIENT));
+        assertEquals(0, garbage.refCnt());
+        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_CONFIG_ID_7));
+        assertNull(listener.readOutbound());
+    }
+
+    @Test
+    void shouldQueueUntilTheUpstreamConnectsThenSendInOrder() {
+        io.netty.channel.ChannelPromise[] connect = new io.netty.channel.ChannelPromise[1];
+        EmbeddedChannel slowListener = new EmbeddedChannel();
+        EmbeddedChannel slowUpstream = new EmbeddedChannel();
+        Worker slow = new Worker(0, slowListener.eventLoop(), (target, handler) -> {
+            slowUpstream.pipeline().addLast(handler);
+            connect[0] = slowUpstream.newPromise();
+            return connect[0];
+        }, routing, new AtomicLong(), 10, 10, 2048);
+        slowListener.pipeline().addLast(new ListenerHandler(slow, 0));
+        slow.setListeners(new Channel[] {slowListener});
+        for (int i = 0; i < 3; i++) {
+            slowListener.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(
+                    QuicPackets.shortHeader(cid(), "n" + i)), LISTENER, CLIENT));
+        }
+        assertNull(slowUpstream.readOutbound());
+        connect[0].setSuccess();
+        for (int i = 0; i < 3; i++) {
+            ByteBuf sent = slowUpstream.readOutbound();
+            assertEquals("n" + i, QuicPackets.shortPayload(ByteBufUtil.getBytes(sent), 9));
+            sent.release();
+        }
+        assertFalse(slowListener.finishAndReleaseAll());
+        assertFalse(slowUpstream.finishAndReleaseAll());
+    }
+
+    private static byte[] cid() {
+        return new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0).nextConnectionId();
+    }
+}
