@@ -100,7 +100,7 @@ public final class Forwarder implements Managed {
                                 transport.reusePort() ? settings.maxDatagramSize() * RECEIVE_BATCH
                                         : settings.maxDatagramSize()))
                         .handler(new ListenerHandler(worker, l));
-                transport.configureListener(bootstrap, settings.maxDatagramSize(), RECEIVE_BATCH);
+                transport.configureListener(bootstrap, settings.maxDatagramSize());
                 Channel channel = bootstrap.bind(address).sync().channel();
                 channels[worker.index()][l] = channel;
                 if (address.getPort() == 0) {

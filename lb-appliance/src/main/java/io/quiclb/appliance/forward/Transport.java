@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Netty datagram transport: its event loop handler, its channel class, and how listener sockets are set up
+ * A Netty datagram transport: its event loop handler, its datagram channels, and how listener sockets are set up
  * (SO_REUSEPORT, batched receives). {@link #select} applies {@code forwarder.transport}.
  *
  * <p><b>Thread safety:</b> immutable.
@@ -35,13 +35,10 @@ public final class Transport {
 
     private final TransportKind kind;
     private final IoHandlerFactory ioHandlerFactory;
-    private final Class<? extends DatagramChannel> channelClass;
 
-    private Transport(TransportKind kind, IoHandlerFactory ioHandlerFactory,
-                      Class<? extends DatagramChannel> channelClass) {
+    private Transport(TransportKind kind, IoHandlerFactory ioHandlerFactory) {
         this.kind = kind;
         this.ioHandlerFactory = ioHandlerFactory;
-        this.channelClass = channelClass;
     }
 
     /**
@@ -97,15 +94,15 @@ public final class Transport {
     }
 
     private static Transport ioUring() {
-        return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory(), IoUringDatagramChannel.class);
+        return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory());
     }
 
     private static Transport epoll() {
-        return new Transport(TransportKind.EPOLL, EpollIoHandler.newFactory(), EpollDatagramChannel.class);
+        return new Transport(TransportKind.EPOLL, EpollIoHandler.newFactory());
     }
 
     private static Transport nio() {
-        return new Transport(TransportKind.NIO, NioIoHandler.newFactory(), NioDatagramChannel.class);
+        return new Transport(TransportKind.NIO, NioIoHandler.newFactory());
     }
 
     /** @return which transport this is */
@@ -116,11 +113,6 @@ public final class Transport {
     /** @return the event loop handler factory */
     public IoHandlerFactory ioHandlerFactory() {
         return ioHandlerFactory;
-    }
-
-    /** @return the datagram channel class */
-    public Class<? extends DatagramChannel> channelClass() {
-        return channelClass;
     }
 
     /**
@@ -149,10 +141,11 @@ public final class Transport {
     }
 
     /**
-     * Sets the options of a listener socket: SO_REUSEPORT, and batched receives of up to {@code batch} datagrams
-     * of up to {@code maxDatagramSize} octets per system call where the transport has them.
+     * Sets the options of a listener socket: SO_REUSEPORT, and batched receives of datagrams of up to
+     * {@code maxDatagramSize} octets per system call where the transport has them (as many as the receive buffer
+     * holds).
      */
-    void configureListener(Bootstrap bootstrap, int maxDatagramSize, int batch) {
+    void configureListener(Bootstrap bootstrap, int maxDatagramSize) {
         switch (kind) {
             case EPOLL:
                 bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)

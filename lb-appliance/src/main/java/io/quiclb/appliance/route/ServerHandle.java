@@ -76,8 +76,10 @@ public final class ServerHandle {
     }
 
     /**
-     * @param other another handle
-     * @return whether both name the same addresses (so a new table may keep the old handle)
+     * @param otherName    a server's name
+     * @param otherAddress its address
+     * @param otherSockets its thread sockets
+     * @return whether this handle has exactly that name and those addresses (so a new table may keep it)
      */
     boolean sameAddresses(String otherName, InetSocketAddress otherAddress, List<InetSocketAddress> otherSockets) {
         return name.equals(otherName) && address.equals(otherAddress) && threadSockets().equals(otherSockets);

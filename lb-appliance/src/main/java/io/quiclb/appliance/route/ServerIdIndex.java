@@ -1,7 +1,7 @@
 package io.quiclb.appliance.route;
 
+import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -32,7 +32,7 @@ final class ServerIdIndex {
             int i = slot(h, l);
             while (servers[i] != null) {
                 if (high[i] == h && low[i] == l) {
-                    throw new IllegalArgumentException("must be unique: serverId=" + Arrays.toString(sid));
+                    throw new IllegalArgumentException("must be unique: serverId=" + Hex.encode(sid));
                 }
                 i = (i + 1) & mask;
             }
