@@ -136,12 +136,22 @@ public final class CidDecoder {
             cipher.decryptPrefix(cid, offset + 1, serverIdLength, serverId, serverIdOffset);
             return serverIdLength;
         }
-        final byte[] prefix = this.prefix;
-        cipher.decryptPrefix(cid, offset + 1, serverIdLength + threadIdLength, prefix, 0);
-        System.arraycopy(prefix, 0, serverId, serverIdOffset, serverIdLength);
+        // The thread ID follows the server ID in the plaintext. A plaintext CID is its own plaintext, so read it in
+        // place; otherwise decrypt server ID and thread ID together into the scratch block.
+        final byte[] plaintext;
+        final int base;
+        if (cipher.config().algorithm() == CidAlgorithm.PLAINTEXT) {
+            plaintext = cid;
+            base = offset + 1;
+        } else {
+            plaintext = prefix;
+            base = 0;
+            cipher.decryptPrefix(cid, offset + 1, serverIdLength + threadIdLength, prefix, 0);
+        }
+        System.arraycopy(plaintext, base, serverId, serverIdOffset, serverIdLength);
         int id = 0;
         for (int i = 0; i < threadIdLength; i++) {
-            id = id << 8 | (prefix[serverIdLength + i] & 0xff);
+            id = id << 8 | (plaintext[base + serverIdLength + i] & 0xff);
         }
         threadId = id;
         return serverIdLength;

@@ -114,7 +114,7 @@ public final class RoutingService {
         ServerIdIndex[] indexes = new ServerIdIndex[configs.length];
         for (int i = 0; i < configs.length; i++) {
             if (configs[i] != null) {
-                indexes[i] = new ServerIdIndex(sids.get(i));
+                indexes[i] = new ServerIdIndex(configs[i].serverIdLength(), sids.get(i));
             }
         }
         RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, list);

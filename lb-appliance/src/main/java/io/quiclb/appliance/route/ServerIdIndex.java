@@ -5,21 +5,41 @@ import io.quiclb.codec.QuicLbConfig;
 import java.util.Map;
 
 /**
- * Server ID → server, for one configuration, looked up without allocating: each server ID (at most 15 octets) is
- * packed into two longs and found by open addressing. Built once per route table.
+ * Server ID → server, for one configuration, looked up without allocating. Server IDs of one or two octets, the
+ * common case, index an array directly (at most 65,536 references); longer ones (up to 15 octets) are packed into
+ * two longs and found by open addressing. Built once per route table.
  *
  * <p><b>Thread safety:</b> immutable after construction.
  */
 final class ServerIdIndex {
+    /** Server IDs up to this many octets use the directly indexed array. */
+    private static final int DIRECT_MAX_LENGTH = 2;
+
+    private final int serverIdLength;
+    private final ServerHandle[] direct;
     private final long[] high;
     private final long[] low;
     private final ServerHandle[] servers;
     private final int mask;
 
     /**
-     * @param serverIds server ID octets → server; every key has the same length (1..15)
+     * @param serverIdLength the configuration's server ID length
+     * @param serverIds      server ID octets → server; every key has that length
      */
-    ServerIdIndex(Map<byte[], ServerHandle> serverIds) {
+    ServerIdIndex(int serverIdLength, Map<byte[], ServerHandle> serverIds) {
+        this.serverIdLength = serverIdLength;
+        if (serverIdLength <= DIRECT_MAX_LENGTH) {
+            this.direct = new ServerHandle[1 << (8 * serverIdLength)];
+            for (Map.Entry<byte[], ServerHandle> entry : serverIds.entrySet()) {
+                direct[directKey(entry.getKey(), 0, serverIdLength)] = entry.getValue();
+            }
+            this.high = null;
+            this.low = null;
+            this.servers = null;
+            this.mask = 0;
+            return;
+        }
+        this.direct = null;
         int capacity = Integer.highestOneBit(Math.max(4, serverIds.size() * 4 - 1)) << 1;
         this.high = new long[capacity];
         this.low = new long[capacity];
@@ -49,6 +69,13 @@ final class ServerIdIndex {
      * @return the server, or null
      */
     ServerHandle find(byte[] sid, int offset, int length) {
+        if (length != serverIdLength) {
+            return null;
+        }
+        final ServerHandle[] direct = this.direct;
+        if (direct != null) {
+            return direct[directKey(sid, offset, length)];
+        }
         final long h = packHigh(sid, offset, length);
         final long l = packLow(sid, offset, length);
         int i = slot(h, l);
@@ -60,6 +87,10 @@ final class ServerIdIndex {
             i = (i + 1) & mask;
         }
         return null;
+    }
+
+    private static int directKey(byte[] sid, int offset, int length) {
+        return length == 1 ? sid[offset] & 0xff : (sid[offset] & 0xff) << 8 | (sid[offset + 1] & 0xff);
     }
 
     private int slot(long h, long l) {
