@@ -5,11 +5,23 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.quiclb.appliance.config.ApiSettings;
+import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.control.RoutingState;
+import io.quiclb.appliance.control.StateStore;
 import io.quiclb.appliance.forward.Forwarder;
 import io.quiclb.appliance.forward.ForwarderMetrics;
 import io.quiclb.appliance.health.ForwarderHealthCheck;
 import io.quiclb.appliance.health.RoutingHealthCheck;
+import io.quiclb.appliance.resources.ApiExceptionMapper;
+import io.quiclb.appliance.resources.BearerAuthFilter;
+import io.quiclb.appliance.resources.ConfigResource;
+import io.quiclb.appliance.resources.ServerResource;
+import io.quiclb.appliance.resources.StatsResource;
+import io.quiclb.appliance.resources.WhoamiResource;
 import io.quiclb.appliance.route.RoutingService;
+import java.nio.file.Path;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +58,28 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     @Override
     public void run(QuicLbConfiguration configuration, Environment environment) {
         int workers = configuration.getForwarder().workers();
-        RoutingService routing = new RoutingService(workers, configuration.getQuicLb(), configuration.getServers());
+        StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
+        RoutingState seeds = new RoutingState(configuration.getQuicLb().configs(), configuration.getServers(),
+                Set.of());
+        RoutingState initial = ControlPlane.initialState(store, seeds);
+        RoutingService routing = new RoutingService(workers, initial);
+        ControlPlane control = ControlPlane.of(routing, store, initial,
+                () -> ForwarderMetrics.syncServers(environment.metrics(), routing));
         Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
         environment.lifecycle().manage(forwarder);
         ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
         environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));
         environment.healthChecks().register("routing", new RoutingHealthCheck(routing));
+        ApiSettings api = configuration.getApi();
+        environment.jersey().register(new BearerAuthFilter(api.readToken(), api.adminToken()));
+        environment.jersey().register(new ApiExceptionMapper());
+        environment.jersey().register(new ConfigResource(control));
+        environment.jersey().register(new ServerResource(control, routing));
+        environment.jersey().register(new WhoamiResource(routing));
+        environment.jersey().register(new StatsResource(forwarder, routing));
+        if (api.adminToken() == null) {
+            LOG.warn("quiclb: api.adminToken is not set: the REST API accepts no changes");
+        }
         LOG.info("quiclb: {} QUIC-LB config(s), {} server(s)", routing.current().configCount(),
                 routing.current().servers().size());
     }

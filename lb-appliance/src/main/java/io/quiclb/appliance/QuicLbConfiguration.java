@@ -2,6 +2,7 @@ package io.quiclb.appliance;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
+import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.config.ConsistentRouting;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.QuicLbSettings;
@@ -18,6 +19,7 @@ import java.util.List;
  * forwarder:   transport, workers, listeners, flowIdleTimeout, maxFlows   ({@link ForwarderSettings})
  * quicLb:      configs: [configId, serverIdLength, nonceLength, threadIdLength, key, lengthSelfEncoded]
  * servers:     [name, address, serverIds {configId: hex}, threadSockets]
+ * api:         stateFile, readToken, adminToken                        ({@link ApiSettings})
  * </pre>
  *
  * <p><b>Thread safety:</b> populated by Jackson at startup, then only read.
@@ -35,6 +37,22 @@ public class QuicLbConfiguration extends Configuration {
     @Valid
     @NotNull
     private List<@Valid @NotNull ServerEntry> servers = List.of();
+
+    @Valid
+    @NotNull
+    private ApiSettings api = ApiSettings.defaults();
+
+    /** @return the api section */
+    @JsonProperty
+    public ApiSettings getApi() {
+        return api;
+    }
+
+    /** @param api the api section */
+    @JsonProperty
+    public void setApi(ApiSettings api) {
+        this.api = api;
+    }
 
     /** @return the forwarder section */
     @JsonProperty

@@ -46,10 +46,36 @@ public final class ForwarderMetrics {
             final int id = configId;
             registry.register(PREFIX + "config." + configId + ".routed", (Gauge<Long>) () -> forwarder.routedByConfig(id));
         }
-        for (ServerHandle server : routing.current().servers()) {
-            registry.register(PREFIX + "server." + server.name() + ".forwarded",
-                    (Gauge<Long>) () -> server.forwarded().sum());
-        }
+        syncServers(registry, routing);
         registry.register(PREFIX + "flows", (Gauge<Long>) forwarder::flows);
+    }
+
+    /**
+     * Makes the per-server gauges match the servers in force: adds gauges for new servers and removes those of
+     * deleted ones. Called after every published change.
+     *
+     * @param registry where the gauges are
+     * @param routing  the routing service
+     */
+    public static synchronized void syncServers(MetricRegistry registry, RoutingService routing) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        for (ServerHandle server : routing.current().servers()) {
+            String name = PREFIX + "server." + server.name() + ".forwarded";
+            wanted.add(name);
+            if (!registry.getGauges().containsKey(name)) {
+                String serverName = server.name();
+                registry.register(name, (Gauge<Long>) () -> forwardedTo(routing, serverName));
+            }
+        }
+        registry.removeMatching((name, metric) -> name.startsWith(PREFIX + "server.") && !wanted.contains(name));
+    }
+
+    private static long forwardedTo(RoutingService routing, String name) {
+        for (ServerHandle server : routing.current().servers()) {
+            if (server.name().equals(name)) {
+                return server.forwarded().sum();
+            }
+        }
+        return 0;
     }
 }

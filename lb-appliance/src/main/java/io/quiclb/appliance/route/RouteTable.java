@@ -18,6 +18,7 @@ public final class RouteTable {
     private final ServerHandle[] bySlot;
     private final List<ServerHandle> servers;
     private final MaglevTable fallback;
+    private final java.util.Set<ServerHandle> eligible;
 
     RouteTable(long version, QuicLbConfig[] configs, ServerIdIndex[] indexes, ServerHandle[] bySlot,
                List<ServerHandle> servers, List<ServerHandle> fallbackEligible) {
@@ -27,6 +28,8 @@ public final class RouteTable {
         this.bySlot = bySlot;
         this.servers = List.copyOf(servers);
         this.fallback = new MaglevTable(fallbackEligible);
+        this.eligible = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        this.eligible.addAll(fallbackEligible);
     }
 
     /** @return a number that grows with every published table */
@@ -69,6 +72,14 @@ public final class RouteTable {
     public boolean isLive(ServerHandle server) {
         int slot = server.slot();
         return slot < bySlot.length && bySlot[slot] == server;
+    }
+
+    /**
+     * @param server a server of this table
+     * @return whether it takes new first flights (it is not draining)
+     */
+    public boolean takesNewFlows(ServerHandle server) {
+        return eligible.contains(server);
     }
 
     /** @return the servers, in configuration order */

@@ -5,6 +5,7 @@ import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.RoutingConfigCheck;
 import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
 import java.net.InetSocketAddress;
@@ -39,6 +40,16 @@ public final class RoutingService {
         publish(quicLb, servers);
     }
 
+    /**
+     * @param workers number of forwarder workers (sizes per-worker counters)
+     * @param state   the initial configurations, servers and draining servers
+     * @throws IllegalArgumentException listing every problem, when the state is inconsistent
+     */
+    public RoutingService(int workers, RoutingState state) {
+        this.workers = workers;
+        publish(state);
+    }
+
     /** @return the table in force; workers call this once per datagram */
     public RouteTable current() {
         return current;
@@ -58,6 +69,19 @@ public final class RoutingService {
      * @throws IllegalArgumentException listing every problem; nothing is published then
      */
     public synchronized RouteTable publish(QuicLbSettings quicLb, List<ServerEntry> servers) {
+        return publish(new RoutingState(quicLb.configs(), servers, java.util.Set.of()));
+    }
+
+    /**
+     * Validates and publishes a new table; draining servers stay routable by CID but take no new first flights.
+     *
+     * @param state the configurations, servers and draining servers
+     * @return the published table
+     * @throws IllegalArgumentException listing every problem; nothing is published then
+     */
+    public synchronized RouteTable publish(RoutingState state) {
+        QuicLbSettings quicLb = new QuicLbSettings(state.configs());
+        List<ServerEntry> servers = state.servers();
         List<String> problems = RoutingConfigCheck.problems(quicLb, servers);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
@@ -117,7 +141,13 @@ public final class RoutingService {
                 indexes[i] = new ServerIdIndex(configs[i].serverIdLength(), sids.get(i));
             }
         }
-        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, list);
+        List<ServerHandle> eligible = new ArrayList<>();
+        for (ServerHandle handle : list) {
+            if (!state.draining().contains(handle.name())) {
+                eligible.add(handle);
+            }
+        }
+        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible);
         handles.clear();
         handles.putAll(nextHandles);
         current = table;

@@ -72,6 +72,24 @@ class RouterTest {
     }
 
     @Test
+    void shouldGiveNoNewFirstFlightsToADrainingServerButStillRouteItsCids() {
+        routing.publish(new io.quiclb.appliance.control.RoutingState(List.of(CONFIG), List.of(
+                new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"), List.of()),
+                new ServerEntry("b", HostPort.parse("127.0.0.1:5002"), Map.of(0, "0b02"), List.of())),
+                java.util.Set.of("a")));
+        assertEquals(false, routing.current().takesNewFlows(routing.current().servers().get(0)));
+        for (int port = 41000; port < 41200; port++) {
+            InetSocketAddress client = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, (byte) port},
+                    new byte[] {1}, "x");
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, client));
+            assertEquals("b", router.server().name());
+        }
+        assertEquals(ForwarderCounter.ROUTED_BY_CID, route(QuicPackets.shortHeader(cid("0a01", 1), "x"), CLIENT));
+        assertEquals("a", router.server().name());
+    }
+
+    @Test
     void shouldExpireRememberedDecisions() {
         byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[0], "x");
         assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));

@@ -1,0 +1,15 @@
+package io.quiclb.appliance.api;
+
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of {@code PUT /api/v1/servers/{name}}.
+ *
+ * @param address       {@code host:port} its datagrams go to
+ * @param serverIds     config ID → server ID in hex
+ * @param threadSockets optional: thread ID i → {@code host:port} i
+ */
+public record ServerRequest(@NotNull String address, Map<Integer, String> serverIds, List<String> threadSockets) {
+}

@@ -1,0 +1,65 @@
+package io.quiclb.appliance.resources;
+
+import io.quiclb.appliance.api.StatsView;
+import io.quiclb.appliance.forward.Forwarder;
+import io.quiclb.appliance.forward.ForwarderCounter;
+import io.quiclb.appliance.forward.WorkerCounters;
+import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.appliance.route.ServerHandle;
+import io.quiclb.codec.QuicLbConfig;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code GET /api/v1/stats}: the forwarder's counters by reason, per config, per server and per worker.
+ *
+ * <p><b>Thread safety:</b> reads counters with opaque loads; safe from any thread.
+ */
+@Path("/api/v1/stats")
+@Produces(MediaType.APPLICATION_JSON)
+public final class StatsResource {
+    private final Forwarder forwarder;
+    private final RoutingService routing;
+
+    /**
+     * @param forwarder the forwarder
+     * @param routing   the routing service, for the servers in force
+     */
+    public StatsResource(Forwarder forwarder, RoutingService routing) {
+        this.forwarder = forwarder;
+        this.routing = routing;
+    }
+
+    /** @return the counters */
+    @GET
+    public StatsView stats() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (ForwarderCounter counter : ForwarderCounter.values()) {
+            counters.put(counter.metricName(), forwarder.total(counter));
+        }
+        Map<Integer, Long> perConfig = new TreeMap<>();
+        for (int id = 0; id <= QuicLbConfig.MAX_CONFIG_ID; id++) {
+            perConfig.put(id, forwarder.routedByConfig(id));
+        }
+        Map<String, Long> perServer = new TreeMap<>();
+        for (ServerHandle server : routing.current().servers()) {
+            perServer.put(server.name(), server.forwarded().sum());
+        }
+        List<Map<String, Long>> perWorker = new ArrayList<>();
+        for (WorkerCounters worker : forwarder.workerCounters()) {
+            Map<String, Long> values = new LinkedHashMap<>();
+            for (ForwarderCounter counter : ForwarderCounter.values()) {
+                values.put(counter.metricName(), worker.get(counter));
+            }
+            perWorker.add(values);
+        }
+        return new StatsView(counters, perConfig, perServer, perWorker, forwarder.flows());
+    }
+}
