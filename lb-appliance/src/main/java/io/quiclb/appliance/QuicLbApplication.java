@@ -12,7 +12,9 @@ import io.quiclb.appliance.control.StateStore;
 import io.quiclb.appliance.forward.Forwarder;
 import io.quiclb.appliance.forward.ForwarderMetrics;
 import io.quiclb.appliance.health.ForwarderHealthCheck;
+import io.quiclb.appliance.health.HealthProber;
 import io.quiclb.appliance.health.RoutingHealthCheck;
+import io.quiclb.appliance.metrics.PrometheusServlet;
 import io.quiclb.appliance.resources.ApiExceptionMapper;
 import io.quiclb.appliance.resources.BearerAuthFilter;
 import io.quiclb.appliance.resources.ConfigResource;
@@ -70,6 +72,9 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
         environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));
         environment.healthChecks().register("routing", new RoutingHealthCheck(routing));
+        environment.lifecycle().manage(new HealthProber(configuration.getHealth(), routing, control));
+        environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
+                .addMapping("/prometheus");
         ApiSettings api = configuration.getApi();
         environment.jersey().register(new BearerAuthFilter(api.readToken(), api.adminToken()));
         environment.jersey().register(new ApiExceptionMapper());

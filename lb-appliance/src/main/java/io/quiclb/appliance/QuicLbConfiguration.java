@@ -5,6 +5,7 @@ import io.dropwizard.core.Configuration;
 import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.config.ConsistentRouting;
 import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.HealthSettings;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
 import jakarta.validation.Valid;
@@ -20,6 +21,7 @@ import java.util.List;
  * quicLb:      configs: [configId, serverIdLength, nonceLength, threadIdLength, key, lengthSelfEncoded]
  * servers:     [name, address, serverIds {configId: hex}, threadSockets]
  * api:         stateFile, readToken, adminToken                        ({@link ApiSettings})
+ * health:      enabled, interval, timeout, unhealthyThreshold, healthyThreshold ({@link HealthSettings})
  * </pre>
  *
  * <p><b>Thread safety:</b> populated by Jackson at startup, then only read.
@@ -41,6 +43,22 @@ public class QuicLbConfiguration extends Configuration {
     @Valid
     @NotNull
     private ApiSettings api = ApiSettings.defaults();
+
+    @Valid
+    @NotNull
+    private HealthSettings health = HealthSettings.defaults();
+
+    /** @return the health section */
+    @JsonProperty
+    public HealthSettings getHealth() {
+        return health;
+    }
+
+    /** @param health the health section */
+    @JsonProperty
+    public void setHealth(HealthSettings health) {
+        this.health = health;
+    }
 
     /** @return the api section */
     @JsonProperty

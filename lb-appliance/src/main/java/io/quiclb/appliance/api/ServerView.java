@@ -11,8 +11,9 @@ import java.util.Map;
  * @param serverIds     config ID → server ID in hex
  * @param threadSockets thread ID i → socket i
  * @param draining      whether it takes no new first flights
+ * @param healthy       whether its address answers health probes (true until probed otherwise)
  * @param forwarded     datagrams forwarded to it since the server entry was created with these addresses
  */
 public record ServerView(String name, String address, Map<Integer, String> serverIds, List<String> threadSockets,
-                         boolean draining, long forwarded) {
+                         boolean draining, boolean healthy, long forwarded) {
 }

@@ -33,6 +33,7 @@ public final class ControlPlane {
     private final StateStore store;
     private final Runnable onChange;
     private RoutingState state;
+    private final Set<String> down = new HashSet<>();
 
     private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange) {
         this.routing = routing;
@@ -181,6 +182,29 @@ public final class ControlPlane {
         }
     }
 
+    /**
+     * Records a health probe verdict: a down server takes no new first flights. Not persisted: health is measured
+     * again after a restart.
+     *
+     * @param name    a server's name
+     * @param healthy whether its address answers probes
+     */
+    public synchronized void setHealthy(String name, boolean healthy) {
+        boolean changed = healthy ? down.remove(name) : down.add(name);
+        if (changed) {
+            routing.publish(state, down);
+            onChange.run();
+        }
+    }
+
+    /**
+     * @param name a server's name
+     * @return whether its address answers health probes (true until proven otherwise)
+     */
+    public synchronized boolean isHealthy(String name) {
+        return !down.contains(name);
+    }
+
     private void requireServer(String name) {
         if (state.servers().stream().noneMatch(s -> s.name().equals(name))) {
             throw new ApiException(ApiException.NOT_FOUND, List.of("name: no server " + name));
@@ -200,7 +224,8 @@ public final class ControlPlane {
             throw new ApiException(ApiException.UNAVAILABLE,
                     List.of("state file could not be written; nothing changed: " + e.getMessage()));
         }
-        routing.publish(next);
+        down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
+        routing.publish(next, down);
         state = next;
         onChange.run();
     }

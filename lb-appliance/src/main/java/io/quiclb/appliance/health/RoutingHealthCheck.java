@@ -6,7 +6,7 @@ import io.quiclb.appliance.route.RoutingService;
 
 /**
  * Healthy when the route table in force has something to route with: at least one QUIC-LB configuration and at
- * least one server.
+ * least one server that answers health probes.
  *
  * <p><b>Thread safety:</b> reads the current immutable route table.
  */
@@ -29,6 +29,10 @@ public final class RoutingHealthCheck extends HealthCheck {
         if (table.servers().isEmpty()) {
             return Result.unhealthy("no server to route to");
         }
-        return Result.healthy(table.configCount() + " config(s), " + table.servers().size() + " server(s)");
+        if (table.healthyServers() == 0) {
+            return Result.unhealthy("no server answers health probes");
+        }
+        return Result.healthy(table.configCount() + " config(s), " + table.healthyServers() + " of "
+                + table.servers().size() + " server(s) healthy");
     }
 }

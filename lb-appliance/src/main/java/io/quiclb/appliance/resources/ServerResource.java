@@ -172,7 +172,7 @@ public final class ServerResource {
         }
         return new ServerView(server.name(), server.address().toString(), server.serverIds(),
                 server.threadSockets().stream().map(HostPort::toString).toList(),
-                state.draining().contains(server.name()), forwarded);
+                state.draining().contains(server.name()), control.isHealthy(server.name()), forwarded);
     }
 
     private static ServerEntry find(RoutingState state, String name) {

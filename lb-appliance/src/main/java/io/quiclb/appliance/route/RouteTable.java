@@ -19,9 +19,11 @@ public final class RouteTable {
     private final List<ServerHandle> servers;
     private final MaglevTable fallback;
     private final java.util.Set<ServerHandle> eligible;
+    private final int healthyServers;
 
     RouteTable(long version, QuicLbConfig[] configs, ServerIdIndex[] indexes, ServerHandle[] bySlot,
-               List<ServerHandle> servers, List<ServerHandle> fallbackEligible) {
+               List<ServerHandle> servers, List<ServerHandle> fallbackEligible, int healthyServers) {
+        this.healthyServers = healthyServers;
         this.version = version;
         this.configs = configs;
         this.indexes = indexes;
@@ -85,6 +87,11 @@ public final class RouteTable {
     /** @return the servers, in configuration order */
     public List<ServerHandle> servers() {
         return servers;
+    }
+
+    /** @return how many servers answer health probes (or have not been probed yet) */
+    public int healthyServers() {
+        return healthyServers;
     }
 
     /** @return how many configurations are installed */

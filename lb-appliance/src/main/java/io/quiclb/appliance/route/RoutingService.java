@@ -80,6 +80,19 @@ public final class RoutingService {
      * @throws IllegalArgumentException listing every problem; nothing is published then
      */
     public synchronized RouteTable publish(RoutingState state) {
+        return publish(state, java.util.Set.of());
+    }
+
+    /**
+     * Validates and publishes a new table; draining servers and servers whose health probes fail stay routable by
+     * CID but take no new first flights.
+     *
+     * @param state the configurations, servers and draining servers
+     * @param down  names of servers whose health probes fail
+     * @return the published table
+     * @throws IllegalArgumentException listing every problem; nothing is published then
+     */
+    public synchronized RouteTable publish(RoutingState state, java.util.Set<String> down) {
         QuicLbSettings quicLb = new QuicLbSettings(state.configs());
         List<ServerEntry> servers = state.servers();
         List<String> problems = RoutingConfigCheck.problems(quicLb, servers);
@@ -143,11 +156,12 @@ public final class RoutingService {
         }
         List<ServerHandle> eligible = new ArrayList<>();
         for (ServerHandle handle : list) {
-            if (!state.draining().contains(handle.name())) {
+            if (!state.draining().contains(handle.name()) && !down.contains(handle.name())) {
                 eligible.add(handle);
             }
         }
-        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible);
+        List<ServerHandle> healthy = list.stream().filter(h -> !down.contains(h.name())).toList();
+        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible, healthy.size());
         handles.clear();
         handles.putAll(nextHandles);
         current = table;

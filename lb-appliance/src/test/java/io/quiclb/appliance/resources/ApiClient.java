@@ -14,7 +14,6 @@ final class ApiClient {
     static final String READ = "read-token-0123456789";
     static final String ADMIN = "admin-token-0123456789";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
     private final int port;
 
@@ -34,6 +33,9 @@ final class ApiClient {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
+        // A client per request: after refusing a request without reading its body (401/403), the server closes the
+        // connection, and a pooled client could race to reuse it.
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode node = response.body().isEmpty() ? null : json.readTree(response.body());
         return new Reply(response.statusCode(), response.body(), node);

@@ -153,6 +153,19 @@ class ApiTest {
     }
 
     @Test
+    void shouldExposeMetricsToPrometheus() throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort()
+                        + "/admin/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        assertTrue(response.body().contains("# TYPE quiclb_forwarder_received gauge\nquiclb_forwarder_received "),
+                response.body());
+        assertTrue(response.body().contains("quiclb_forwarder_dropped_too_short "));
+        assertTrue(response.body().contains("quiclb_forwarder_server_s1_forwarded "));
+    }
+
+    @Test
     void shouldReportStats() throws Exception {
         ApiClient.Reply stats = api.get("/api/v1/stats");
         assertEquals(200, stats.status());

@@ -1,0 +1,228 @@
+package io.quiclb.appliance.health;
+
+import io.dropwizard.lifecycle.Managed;
+import io.quiclb.appliance.config.HealthSettings;
+import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.appliance.route.ServerHandle;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes every server and thread socket with a QUIC version-negotiation probe ({@link VersionNegotiationProbe})
+ * every {@code health.interval}. A target that does not answer within {@code health.timeout}
+ * {@code health.unhealthyThreshold} times in a row is down; {@code health.healthyThreshold} answers in a row bring
+ * it back. A server is down when its own address is: it then takes no new first flights (the fallback hash skips
+ * it), while datagrams whose CIDs name it are still forwarded. Thread sockets are probed and reported the same way.
+ *
+ * <p>Targets start healthy, so a new appliance routes at once. Each target has its own connected socket, so an
+ * ICMP port unreachable counts as a failure right away.
+ *
+ * <p><b>Thread safety:</b> runs on its own thread; {@link #isHealthy} may be called from any thread.
+ */
+public final class HealthProber implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthProber.class);
+
+    private final HealthSettings settings;
+    private final RoutingService routing;
+    private final ControlPlane control;
+    private final Map<InetSocketAddress, Target> targets = new HashMap<>();
+    private final Map<InetSocketAddress, Boolean> healthy = new java.util.concurrent.ConcurrentHashMap<>();
+    private final SplittableRandom random = new SplittableRandom();
+    private final ByteBuffer receive = ByteBuffer.allocate(2048);
+    private volatile boolean running;
+    private Thread thread;
+    private Selector selector;
+
+    /**
+     * @param settings the health section
+     * @param routing  where the current servers come from
+     * @param control  where health changes go
+     */
+    public HealthProber(HealthSettings settings, RoutingService routing, ControlPlane control) {
+        this.settings = settings;
+        this.routing = routing;
+        this.control = control;
+    }
+
+    @Override
+    public void start() throws IOException {
+        if (!settings.enabled()) {
+            LOG.info("health probes are off (health.enabled: false)");
+            return;
+        }
+        selector = Selector.open();
+        running = true;
+        thread = new Thread(this::run, "quiclb-health");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void stop() throws InterruptedException, IOException {
+        running = false;
+        if (thread != null) {
+            selector.wakeup();
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+            for (Target target : targets.values()) {
+                target.channel.close();
+            }
+            selector.close();
+        }
+    }
+
+    /**
+     * @param address a server's address or thread socket
+     * @return whether its last probes succeeded (true until proven otherwise)
+     */
+    public boolean isHealthy(InetSocketAddress address) {
+        return healthy.getOrDefault(address, true);
+    }
+
+    private void run() {
+        long interval = settings.interval().toNanoseconds();
+        while (running) {
+            long started = System.nanoTime();
+            try {
+                probeRound();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("health probe round failed", e);
+            }
+            long sleep = interval - (System.nanoTime() - started);
+            if (sleep > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(sleep);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void probeRound() throws IOException {
+        Map<InetSocketAddress, String> wanted = new HashMap<>();
+        for (ServerHandle server : routing.current().servers()) {
+            wanted.put(server.address(), server.name());
+            for (InetSocketAddress socket : server.threadSockets()) {
+                wanted.putIfAbsent(socket, server.name() + " thread socket");
+            }
+        }
+        for (Iterator<Map.Entry<InetSocketAddress, Target>> it = targets.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<InetSocketAddress, Target> entry = it.next();
+            if (!wanted.containsKey(entry.getKey())) {
+                entry.getValue().channel.close();
+                healthy.remove(entry.getKey());
+                it.remove();
+            }
+        }
+        for (Map.Entry<InetSocketAddress, String> entry : wanted.entrySet()) {
+            Target target = targets.get(entry.getKey());
+            if (target == null) {
+                target = new Target(entry.getKey(), entry.getValue());
+                target.channel.register(selector, SelectionKey.OP_READ, target);
+                targets.put(entry.getKey(), target);
+            }
+            target.send();
+        }
+        long deadline = System.nanoTime() + settings.timeout().toNanoseconds();
+        Set<Target> answered = new HashSet<>();
+        while (running && answered.size() < targets.size()) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0 || selector.select(left) < 0) {
+                break;
+            }
+            for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
+                SelectionKey key = it.next();
+                it.remove();
+                Target target = (Target) key.attachment();
+                if (target.readAnswer()) {
+                    answered.add(target);
+                }
+            }
+        }
+        for (Target target : targets.values()) {
+            target.record(answered.contains(target));
+        }
+        for (ServerHandle server : routing.current().servers()) {
+            control.setHealthy(server.name(), isHealthy(server.address()));
+        }
+    }
+
+    /** One probed address, with its own connected socket and its run of results. */
+    private final class Target {
+        final InetSocketAddress address;
+        final String description;
+        final DatagramChannel channel;
+        final byte[] dcid = new byte[VersionNegotiationProbe.CID_LENGTH];
+        final byte[] scid = new byte[VersionNegotiationProbe.CID_LENGTH];
+        int successes;
+        int failures;
+
+        Target(InetSocketAddress address, String description) throws IOException {
+            this.address = address;
+            this.description = description;
+            this.channel = DatagramChannel.open();
+            channel.configureBlocking(false);
+            channel.connect(address);
+        }
+
+        void send() {
+            random.nextBytes(dcid);
+            random.nextBytes(scid);
+            try {
+                channel.write(ByteBuffer.wrap(VersionNegotiationProbe.probe(dcid, scid)));
+            } catch (IOException e) {
+                // ICMP unreachable from an earlier probe, or no route: this round fails for the target.
+            }
+        }
+
+        boolean readAnswer() {
+            boolean answer = false;
+            while (true) {
+                receive.clear();
+                int length;
+                try {
+                    length = channel.read(receive);
+                } catch (IOException e) {
+                    return answer; // port unreachable: no answer
+                }
+                if (length <= 0) {
+                    return answer;
+                }
+                answer |= VersionNegotiationProbe.answers(receive.array(), length, scid);
+            }
+        }
+
+        void record(boolean success) {
+            boolean wasHealthy = isHealthy(address);
+            if (success) {
+                successes++;
+                failures = 0;
+                if (!wasHealthy && successes >= settings.healthyThreshold()) {
+                    healthy.put(address, true);
+                    LOG.info("{} {} is up: {} probes answered", description, address, successes);
+                }
+            } else {
+                failures++;
+                successes = 0;
+                if (wasHealthy && failures >= settings.unhealthyThreshold()) {
+                    healthy.put(address, false);
+                    LOG.warn("{} {} is down: {} probes unanswered", description, address, failures);
+                }
+            }
+        }
+    }
+}
