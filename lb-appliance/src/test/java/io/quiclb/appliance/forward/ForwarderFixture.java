@@ -56,14 +56,7 @@ final class ForwarderFixture implements AutoCloseable {
 
     /** Waits until the condition holds, at most 10 s; returns whether it did. */
     static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return condition.getAsBoolean();
+        return io.quiclb.appliance.Await.until(condition);
     }
 
     /** @return received minus every routed and pre-routing drop counter: 0 when every datagram is accounted for */

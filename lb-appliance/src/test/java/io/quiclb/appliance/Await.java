@@ -1,0 +1,27 @@
+package io.quiclb.appliance;
+
+import java.util.function.BooleanSupplier;
+
+/** Bounded waiting for tests: a condition is polled every 10 ms for at most 10 s. */
+public final class Await {
+    private static final long LIMIT_NANOS = 10_000_000_000L;
+
+    private Await() {
+    }
+
+    /**
+     * @param condition what to wait for
+     * @return whether it held within the limit
+     * @throws InterruptedException when interrupted
+     */
+    public static boolean until(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return condition.getAsBoolean();
+    }
+}
