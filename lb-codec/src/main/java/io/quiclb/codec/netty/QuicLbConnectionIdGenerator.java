@@ -1,0 +1,130 @@
+package io.quiclb.codec.netty;
+
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
+import io.quiclb.codec.AesEngine;
+import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.QuicLbConfig;
+import io.quiclb.codec.ServerId;
+import java.nio.ByteBuffer;
+
+/**
+ * A Netty QUIC {@link QuicConnectionIdGenerator} that issues QUIC-LB connection IDs: every CID the server hands
+ * out (the handshake SCID, the Retry SCID and every NEW_CONNECTION_ID) encodes this server's ID and this thread's
+ * ID, so a QUIC-LB load balancer routes the connection here, to this thread, even after the client migrates
+ * (draft-ietf-quic-load-balancers-21 §5.4). Netty's own inputs (the client's CIDs) are ignored.
+ *
+ * <p>Netty parses short headers with a fixed CID length, so the QUIC codec must be built with
+ * {@code localConnectionIdLength(generator.cidLength())}, and a config rotation must keep that length.
+ *
+ * <pre>{@code
+ * QuicLbConfig config = QuicLbConfig.builder(0, 2, 6).key(key).threadIdLength(1).build();
+ * QuicLbConnectionIdGenerator ids = new QuicLbConnectionIdGenerator(config, ServerId.fromHex("0a01"), 0);
+ * ChannelHandler codec = new QuicServerCodecBuilder()
+ *         .sslContext(sslContext)
+ *         .localConnectionIdLength(ids.cidLength())
+ *         .connectionIdAddressGenerator(ids)
+ *         .maxIdleTimeout(30, TimeUnit.SECONDS)
+ *         .initialMaxData(1 << 20).initialMaxStreamsBidirectional(100)
+ *         .streamHandler(streamInitializer)
+ *         .build();
+ * new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(4433).sync();
+ * // Rotation: ids.update(newConfig, newServerId) once the load balancers have newConfig.
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> thread-safe (methods are synchronized; calls are rare, once per CID issued). Give each
+ * thread of a server its own generator with its own thread ID, so their nonces never collide.
+ */
+public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenerator {
+    private final CidEncoder encoder;
+    private final int cidLength;
+
+    /**
+     * @param config   the configuration to issue CIDs with
+     * @param serverId this server's ID in it
+     * @param threadId this thread's ID (0 when the configuration has no thread ID)
+     */
+    public QuicLbConnectionIdGenerator(QuicLbConfig config, ServerId serverId, int threadId) {
+        this(new CidEncoder(config, serverId, threadId, AesEngine.JDK));
+    }
+
+    /**
+     * @param encoder an encoder this generator alone uses from now on
+     */
+    public QuicLbConnectionIdGenerator(CidEncoder encoder) {
+        this.encoder = encoder;
+        this.cidLength = encoder.cidLength();
+    }
+
+    /** @return the length of every CID issued: pass it to {@code localConnectionIdLength} */
+    public int cidLength() {
+        return cidLength;
+    }
+
+    /**
+     * Issues CIDs of a new configuration from now on, never of the old one (draft-21 §3.1).
+     *
+     * @param config   the new configuration
+     * @param serverId this server's ID in it
+     * @throws IllegalArgumentException when its CID length differs from {@link #cidLength()}
+     */
+    public synchronized void update(QuicLbConfig config, ServerId serverId) {
+        requireLength(config);
+        encoder.update(config, serverId);
+    }
+
+    /**
+     * Names the configuration to switch to when the current one runs out of nonces.
+     *
+     * @param config   the next configuration
+     * @param serverId this server's ID in it
+     * @throws IllegalArgumentException when its CID length differs from {@link #cidLength()}
+     */
+    public synchronized void setNextConfig(QuicLbConfig config, ServerId serverId) {
+        requireLength(config);
+        encoder.setNextConfig(config, serverId);
+    }
+
+    /** @return the configuration CIDs come from now, or null once nonces ran out (0b111 CIDs, draft-21 §3.2) */
+    public synchronized QuicLbConfig config() {
+        return encoder.config();
+    }
+
+    @Override
+    public synchronized ByteBuffer newId(int length) {
+        if (length != cidLength) {
+            // Netty asks for its localConnectionIdLength; anything else is a server set up against the javadoc.
+            throw new IllegalArgumentException("must equal cidLength=" + cidLength + " (set localConnectionIdLength"
+                    + " to it): length=" + length);
+        }
+        byte[] cid = new byte[cidLength];
+        encoder.encode(cid, 0);
+        return ByteBuffer.wrap(cid);
+    }
+
+    @Override
+    public ByteBuffer newId(ByteBuffer input, int length) {
+        return newId(length);
+    }
+
+    @Override
+    public ByteBuffer newId(ByteBuffer scid, ByteBuffer dcid, int length) {
+        return newId(length);
+    }
+
+    @Override
+    public int maxConnectionIdLength() {
+        return cidLength;
+    }
+
+    @Override
+    public boolean isIdempotent() {
+        return false;
+    }
+
+    private void requireLength(QuicLbConfig config) {
+        if (config.cidLength() != cidLength) {
+            throw new IllegalArgumentException("must keep cidLength=" + cidLength + " (the QUIC codec's"
+                    + " localConnectionIdLength): config.cidLength=" + config.cidLength());
+        }
+    }
+}
