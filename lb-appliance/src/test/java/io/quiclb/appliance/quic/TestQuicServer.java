@@ -39,16 +39,27 @@ final class TestQuicServer implements AutoCloseable {
     TestQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group) throws Exception {
         this.name = name;
         this.ids = new QuicLbConnectionIdGenerator(config, serverId, 0);
+        ChannelHandler codec = codec(name, ids.cidLength(), ids);
+        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    /**
+     * A QUIC server codec whose CIDs come from {@code ids}, answering every stream with
+     * {@code server=<name> remote=<client address> thread=<event loop thread>}.
+     */
+    static ChannelHandler codec(String name, int cidLength, io.netty.handler.codec.quic.QuicConnectionIdGenerator ids)
+            throws Exception {
         QuicSslContext tls = QuicSslContextBuilder.forServer(resource("key.pem"), null, resource("cert.pem"))
                 .applicationProtocols(ALPN).build();
-        ChannelHandler codec = new QuicServerCodecBuilder()
+        return new QuicServerCodecBuilder()
                 .sslContext(tls)
                 .maxIdleTimeout(30, TimeUnit.SECONDS)
                 .initialMaxData(1 << 20)
                 .initialMaxStreamDataBidirectionalRemote(1 << 16)
                 .initialMaxStreamsBidirectional(100)
                 .activeMigration(true)
-                .localConnectionIdLength(ids.cidLength())
+                .localConnectionIdLength(cidLength)
                 .connectionIdAddressGenerator(ids)
                 .handler(new ChannelInboundHandlerAdapter())
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
@@ -59,7 +70,8 @@ final class TestQuicServer implements AutoCloseable {
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ReferenceCountUtil.release(msg);
                                 QuicChannel connection = (QuicChannel) ctx.channel().parent();
-                                String answer = "server=" + name + " remote=" + connection.remoteSocketAddress();
+                                String answer = "server=" + name + " remote=" + connection.remoteSocketAddress()
+                                        + " thread=" + Thread.currentThread().getName();
                                 ctx.writeAndFlush(Unpooled.copiedBuffer(answer, StandardCharsets.US_ASCII))
                                         .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
                             }
@@ -67,8 +79,6 @@ final class TestQuicServer implements AutoCloseable {
                     }
                 })
                 .build();
-        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
     InetSocketAddress address() {

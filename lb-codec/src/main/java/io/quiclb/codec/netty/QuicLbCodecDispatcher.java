@@ -36,6 +36,7 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
     private final ServerId serverId;
     private final ThreadLocal<DecodeState> decoders;
     private final LongAdder dispatched = new LongAdder();
+    private final LongAdder movedToOwner = new LongAdder();
     private final LongAdder handledWhereLanded = new LongAdder();
 
     /**
@@ -63,6 +64,8 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
 
     @Override
     protected final QuicConnectionIdGenerator newIdGenerator(int index) {
+        // Netty asks on the new channel's event loop: remember which channel this thread reads.
+        decoders.get().channelIndex = index;
         return new QuicLbConnectionIdGenerator(config, serverId, index);
     }
 
@@ -77,16 +80,28 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
         dcid.getBytes(dcid.readerIndex(), state.cid, 0, length);
         int result = state.decoder.decode(state.cid, 0, length, state.serverId, 0);
         if (result > 0 && serverId.matches(state.serverId, 0, result)) {
+            int owner = state.decoder.threadId();
             dispatched.increment();
-            return state.decoder.threadId();
+            if (owner != state.channelIndex) {
+                movedToOwner.increment();
+            }
+            return owner;
         }
         handledWhereLanded.increment();
         return HANDLE_WHERE_LANDED;
     }
 
-    /** @return datagrams sent to the channel their DCID's thread ID names */
+    /** @return datagrams sent to the channel their DCID's thread ID names (the one they arrived on included) */
     public long dispatched() {
         return dispatched.sum();
+    }
+
+    /**
+     * @return datagrams that arrived on one channel and went to another, the one owning their connection (after a
+     *         migration, the kernel may hash the new 4-tuple to another socket)
+     */
+    public long movedToOwner() {
+        return movedToOwner.sum();
     }
 
     /** @return datagrams whose DCID did not decode to this server, handled on the channel they arrived on */
@@ -99,6 +114,7 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
         final CidDecoder decoder;
         final byte[] cid = new byte[20];
         final byte[] serverId = new byte[QuicLbConfig.MAX_SERVER_ID_LENGTH];
+        int channelIndex = -1;
 
         DecodeState(CidDecoder decoder) {
             this.decoder = decoder;

@@ -58,9 +58,12 @@ class QuicLbConnectionIdGeneratorTest {
                                        io.netty.handler.codec.quic.QuicConnectionIdGenerator generator) {
             }
         };
+        ByteBuffer[] cids = new ByteBuffer[4];
         for (int thread = 0; thread < 4; thread++) {
-            ByteBuffer cid = dispatcher.newIdGenerator(thread).newId(11);
-            assertEquals(thread, dispatcher.decodeIndex(io.netty.buffer.Unpooled.wrappedBuffer(cid)));
+            cids[thread] = dispatcher.newIdGenerator(thread).newId(11);
+        }
+        for (int thread = 0; thread < 4; thread++) {
+            assertEquals(thread, dispatcher.decodeIndex(io.netty.buffer.Unpooled.wrappedBuffer(cids[thread])));
         }
         ByteBuffer otherServer = new QuicLbConnectionIdGenerator(config, ServerId.fromHex("0b02"), 1).newId(11);
         assertEquals(QuicLbCodecDispatcher.HANDLE_WHERE_LANDED,
@@ -70,6 +73,9 @@ class QuicLbConnectionIdGeneratorTest {
         assertEquals(QuicLbCodecDispatcher.HANDLE_WHERE_LANDED, dispatcher.decodeIndex(null));
         assertEquals(4, dispatcher.dispatched());
         assertEquals(3, dispatcher.handledWhereLanded());
+        // Netty makes each channel's generator on that channel's thread; the last one made here was channel 3's, so
+        // this thread reads channel 3: datagrams of threads 0, 1 and 2 were moved to their owners, thread 3's stayed.
+        assertEquals(3, dispatcher.movedToOwner());
         assertEquals("must be > 0 to dispatch by thread ID: threadIdLength=0", assertThrows(
                 IllegalArgumentException.class, () -> dispatcherFor(QuicLbConfig.builder(0, 2, 8).build())).getMessage());
         assertEquals("must be 10..20 for Netty's QuicCodecDispatcher: cidLength=9", assertThrows(
