@@ -65,9 +65,11 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 Set.of());
         RoutingState initial = ControlPlane.initialState(store, seeds);
         RoutingService routing = new RoutingService(workers, initial);
-        ControlPlane control = ControlPlane.of(routing, store, initial,
-                () -> ForwarderMetrics.syncServers(environment.metrics(), routing));
         Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
+        ControlPlane control = ControlPlane.of(routing, store, initial, () -> {
+            ForwarderMetrics.syncServers(environment.metrics(), routing);
+            forwarder.prepareWorkers();
+        });
         environment.lifecycle().manage(forwarder);
         ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
         environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));

@@ -139,6 +139,19 @@ public final class Forwarder implements Managed {
         group = null;
     }
 
+    /**
+     * Has every worker re-key its decoder for the route table in force, each on its own event loop, so the first
+     * datagram after a configuration change does not pay for new AES key schedules. Workers re-key on their own
+     * when a datagram meets a new table first; this only moves the work off the data path.
+     */
+    public void prepareWorkers() {
+        for (Worker worker : workers) {
+            if (!worker.eventLoop().isShuttingDown()) {
+                worker.eventLoop().execute(() -> worker.prepare(routing.current()));
+            }
+        }
+    }
+
     /** @return the listener addresses as bound (port 0 replaced by the port the kernel chose) */
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(boundAddresses);

@@ -77,11 +77,6 @@ final class Worker {
         return listeners;
     }
 
-    /** @return flows this worker holds now */
-    int flowCount() {
-        return flows.size();
-    }
-
     /** @return remembered fallback decisions this worker holds now */
     int tableEntries() {
         return router.tableEntries();

@@ -55,11 +55,6 @@ public final class RoutingService {
         return current;
     }
 
-    /** @return the number of workers counters are kept for */
-    public int workers() {
-        return workers;
-    }
-
     /**
      * Validates and publishes a new table.
      *

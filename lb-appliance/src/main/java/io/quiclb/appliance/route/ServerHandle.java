@@ -44,11 +44,6 @@ public final class ServerHandle {
         return address;
     }
 
-    /** @return how many thread sockets it has */
-    public int threadSocketCount() {
-        return threadSockets.length;
-    }
-
     /**
      * The target for a datagram with this thread ID: the thread's socket when the server has one for it, else the
      * server's address.

@@ -34,15 +34,6 @@ public final class WorkerCounts {
 
     /**
      * @param worker a worker's index
-     * @param delta  amount to add
-     */
-    public void add(int worker, long delta) {
-        int i = worker * SPACING;
-        LONGS.setOpaque(counts, i, (long) LONGS.getOpaque(counts, i) + delta);
-    }
-
-    /**
-     * @param worker a worker's index
      * @return its count
      */
     public long get(int worker) {
@@ -56,10 +47,5 @@ public final class WorkerCounts {
             sum += (long) LONGS.getOpaque(counts, i);
         }
         return sum;
-    }
-
-    /** @return number of workers */
-    public int workers() {
-        return counts.length / SPACING;
     }
 }

@@ -55,11 +55,6 @@ final class UdpBackend implements AutoCloseable {
         return received.poll(millis, TimeUnit.MILLISECONDS);
     }
 
-    /** Discards what was recorded, keeping the count. */
-    void forget() {
-        received.clear();
-    }
-
     private void read() {
         byte[] buffer = new byte[65536];
         while (!socket.isClosed()) {

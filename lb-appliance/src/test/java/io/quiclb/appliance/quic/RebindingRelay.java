@@ -33,10 +33,6 @@ final class RebindingRelay implements AutoCloseable {
         return (InetSocketAddress) front.getLocalSocketAddress();
     }
 
-    int egressPort() {
-        return egress.getLocalPort();
-    }
-
     /** NAT rebinding: later datagrams leave from a new port. */
     void rebind() throws IOException {
         DatagramSocket old = egress;

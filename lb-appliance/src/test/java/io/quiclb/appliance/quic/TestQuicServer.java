@@ -1,7 +1,6 @@
 package io.quiclb.appliance.quic;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -92,10 +91,5 @@ final class TestQuicServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-    }
-
-    /** Reads a whole stream's bytes as text. */
-    static String text(ByteBuf buffer) {
-        return buffer.toString(StandardCharsets.US_ASCII);
     }
 }
