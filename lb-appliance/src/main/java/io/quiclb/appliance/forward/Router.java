@@ -1,5 +1,6 @@
 package io.quiclb.appliance.forward;
 
+import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.ServerHandle;
 import io.quiclb.codec.CidDecoder;
@@ -15,8 +16,10 @@ import java.net.InetSocketAddress;
  *       configuration carries thread IDs and the server has a socket for the decoded one.</li>
  *   <li>Otherwise a long header goes by the 4-tuple‖SCID table, then the DCID table, then the 4-tuple table; and,
  *       when none knows it, by the baseline fallback (§4.3.1): a consistent hash of the 4-tuple over the servers
- *       that take new first flights. That decision is recorded in all three tables, so every packet of a client's
- *       first flight reaches the same server even when servers come and go.</li>
+ *       that take new first flights, then, for a server with thread sockets, one of them by the same hash (a
+ *       {@link Placement}: the thread that takes the first flight owns the connection). That decision is recorded
+ *       in all three tables, so every packet of a client's first flight reaches the same socket even when servers
+ *       come and go.</li>
  *   <li>An unroutable short header goes by the DCID table (for 0b111 CIDs, whose length is self-encoded) or the
  *       4-tuple table, and is dropped otherwise. Short headers never carry a client's first flight (§8), so a
  *       hashed guess could only land on a server that does not know the connection.</li>
@@ -39,9 +42,9 @@ public final class Router {
 
     private final CidDecoder decoder = new CidDecoder();
     private final byte[] serverId = new byte[QuicLbConfig.MAX_SERVER_ID_LENGTH];
-    private final AddressKeyTable<ServerHandle> scidTable;
-    private final AddressKeyTable<ServerHandle> dcidTable;
-    private final AddressKeyTable<ServerHandle> tupleTable;
+    private final AddressKeyTable<Placement> scidTable;
+    private final AddressKeyTable<Placement> dcidTable;
+    private final AddressKeyTable<Placement> tupleTable;
     private RouteTable decoderTable;
     private InetSocketAddress target;
     private ServerHandle server;
@@ -128,8 +131,8 @@ public final class Router {
             drop = ForwarderCounter.DROPPED_CONFIG_ID_7;
             int cidLength = FirstOctet.selfEncodedCidLength(header[1]);
             if (cidLength <= length - 1 && cidLength <= MAX_CID_LENGTH) {
-                ServerHandle known = dcidTable.get(null, -1, null, header, 1, cidLength, now);
-                if (known != null && table.isLive(known)) {
+                Placement known = dcidTable.get(null, -1, null, header, 1, cidLength, now);
+                if (known != null && table.isLive(known.server())) {
                     return routedByTable(known);
                 }
             }
@@ -138,8 +141,8 @@ public final class Router {
         } else {
             drop = ForwarderCounter.DROPPED_CID_TOO_SHORT;
         }
-        ServerHandle known = tupleTable.get(client, listener, null, NO_ID, 0, 0, now);
-        if (known != null && table.isLive(known)) {
+        Placement known = tupleTable.get(client, listener, null, NO_ID, 0, 0, now);
+        if (known != null && table.isLive(known.server())) {
             return routedByTable(known);
         }
         return drop;
@@ -173,28 +176,30 @@ public final class Router {
             }
         }
         // Unroutable: draft-21 §4.2 steps 2 to 5.
-        ServerHandle known = scidTable.get(client, listener, null, header, scidLengthAt + 1, scidLength, now);
-        if (known == null || !table.isLive(known)) {
+        Placement known = scidTable.get(client, listener, null, header, scidLengthAt + 1, scidLength, now);
+        if (known == null || !table.isLive(known.server())) {
             known = dcidLength == 0 ? null
                     : dcidTable.get(null, -1, null, header, LONG_HEADER_DCID_OFFSET, dcidLength, now);
         }
-        if (known == null || !table.isLive(known)) {
+        if (known == null || !table.isLive(known.server())) {
             known = tupleTable.get(client, listener, null, NO_ID, 0, 0, now);
         }
-        if (known != null && table.isLive(known)) {
+        if (known != null && table.isLive(known.server())) {
             return routedByTable(known);
         }
-        ServerHandle chosen = table.fallback(AddressKeyTable.hash(client, listener, null, NO_ID, 0, 0));
-        if (chosen == null) {
+        final int flowHash = AddressKeyTable.hash(client, listener, null, NO_ID, 0, 0);
+        ServerHandle chosenServer = table.fallback(flowHash);
+        if (chosenServer == null) {
             return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
         }
+        Placement chosen = chosenServer.firstFlightPlacement(flowHash);
         scidTable.put(client, listener, null, header, scidLengthAt + 1, scidLength, chosen, now);
         if (dcidLength > 0) {
             dcidTable.put(null, -1, null, header, LONG_HEADER_DCID_OFFSET, dcidLength, chosen, now);
         }
         tupleTable.put(client, listener, null, NO_ID, 0, 0, chosen, now);
-        server = chosen;
-        target = chosen.address();
+        server = chosenServer;
+        target = chosen.target();
         routedConfigId = -1;
         return ForwarderCounter.ROUTED_BY_FALLBACK;
     }
@@ -207,9 +212,9 @@ public final class Router {
         return target == owner.address() ? ForwarderCounter.ROUTED_BY_CID : ForwarderCounter.ROUTED_TO_THREAD;
     }
 
-    private ForwarderCounter routedByTable(ServerHandle known) {
-        server = known;
-        target = known.address();
+    private ForwarderCounter routedByTable(Placement known) {
+        server = known.server();
+        target = known.target();
         routedConfigId = -1;
         return ForwarderCounter.ROUTED_BY_TABLE;
     }

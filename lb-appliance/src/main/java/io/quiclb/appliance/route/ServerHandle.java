@@ -15,6 +15,7 @@ public final class ServerHandle {
     private final String name;
     private final InetSocketAddress address;
     private final InetSocketAddress[] threadSockets;
+    private final Placement[] firstFlightPlacements;
     private final int slot;
     private final WorkerCounts forwarded;
 
@@ -30,6 +31,11 @@ public final class ServerHandle {
         this.name = name;
         this.address = address;
         this.threadSockets = threadSockets.toArray(new InetSocketAddress[0]);
+        this.firstFlightPlacements = new Placement[Math.max(1, this.threadSockets.length)];
+        for (int i = 0; i < firstFlightPlacements.length; i++) {
+            firstFlightPlacements[i] = new Placement(this, this.threadSockets.length == 0 ? address
+                    : this.threadSockets[i]);
+        }
         this.slot = slot;
         this.forwarded = new WorkerCounts(workers);
     }
@@ -53,6 +59,23 @@ public final class ServerHandle {
      */
     public InetSocketAddress target(int threadId) {
         return threadId >= 0 && threadId < threadSockets.length ? threadSockets[threadId] : address;
+    }
+
+    /**
+     * Where a new connection's first flight goes, for a flow hash that already chose this server: one of its thread
+     * sockets when it has them (spread evenly by the hash, decorrelated from the server choice), else its address.
+     * Allocates nothing: the placements are built with the handle.
+     *
+     * @param flowHash the hash that chose this server
+     * @return the placement
+     */
+    public Placement firstFlightPlacement(int flowHash) {
+        if (firstFlightPlacements.length == 1) {
+            return firstFlightPlacements[0];
+        }
+        // Fibonacci-mix the hash, then map it onto [0, n) by multiply-shift (Lemire): unbiased enough and no division.
+        long mixed = (flowHash * 0x9E3779B9L) & 0xffffffffL;
+        return firstFlightPlacements[(int) ((mixed * firstFlightPlacements.length) >>> 32)];
     }
 
     /** @return a copy of the thread sockets */

@@ -2,6 +2,7 @@ package io.quiclb.appliance.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quiclb.appliance.config.AesKeyHex;
@@ -69,6 +70,31 @@ class RouterTest {
                 Map.of(0, remaining.equals("a") ? "0a01" : "0b02"), List.of())));
         assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
         assertEquals(remaining, router.server().name());
+    }
+
+    @Test
+    void shouldSpreadFirstFlightsOverThreadSocketsAndKeepEveryPacketOfOneFlightOnItsSocket() {
+        routing.publish(new QuicLbSettings(List.of(CONFIG)), List.of(new ServerEntry("t",
+                HostPort.parse("127.0.0.1:5300"), Map.of(0, "0c03"),
+                List.of(HostPort.parse("127.0.0.1:5301"), HostPort.parse("127.0.0.1:5302")))));
+        int[] perSocket = new int[2];
+        for (int port = 41000; port < 41400; port++) {
+            InetSocketAddress client = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            byte[] dcid = {(byte) 0xe7, (byte) (port >> 8), (byte) port, 3, 4, 5, 6, 7};
+            byte[] initial = QuicPackets.longHeader(dcid, new byte[] {9, 9, 9, 9}, "initial");
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, client));
+            int chosen = router.target().getPort();
+            assertTrue(chosen == 5301 || chosen == 5302, "a thread socket, not the server address: " + chosen);
+            perSocket[chosen - 5301]++;
+            // The rest of the first flight, from the same 4-tuple or (NAT rebinding) with the same DCID from another.
+            assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(initial, client));
+            assertEquals(chosen, router.target().getPort());
+            InetSocketAddress rebound = new InetSocketAddress(InetAddress.getLoopbackAddress(), port + 10000);
+            assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(initial, rebound));
+            assertEquals(chosen, router.target().getPort());
+        }
+        // 400 flows over two sockets: a fair split puts 200 on each; 150 is more than 5 standard deviations off.
+        assertTrue(perSocket[0] > 150 && perSocket[1] > 150, java.util.Arrays.toString(perSocket));
     }
 
     @Test

@@ -106,7 +106,7 @@ class KwikMigrationTest {
             // 1. The load balancer learns the new config first; 2. the servers switch to it.
             routing.publish(new QuicLbSettings(List.of(OLD, NEW)), entries(true));
             for (int i = 0; i < servers.size(); i++) {
-                servers.get(i).ids.update(NEW.toQuicLbConfig(), ServerId.fromHex("0b0" + (i + 1)));
+                servers.get(i).update(NEW.toQuicLbConfig(), ServerId.fromHex("0b0" + (i + 1)));
             }
             // The client steps to fresh CIDs and retires the ones it leaves (RETIRE_CONNECTION_ID), as a client moving
             // off a CID does; the server replaces each retired CID with one of the new config (draft-21 §3.1: servers

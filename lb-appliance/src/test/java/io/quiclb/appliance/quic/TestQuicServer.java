@@ -15,6 +15,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
 import io.quiclb.codec.netty.QuicLbConnectionIdGenerator;
@@ -22,33 +23,64 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Netty QUIC server for tests whose CIDs come from the codec's {@link QuicLbConnectionIdGenerator}: every stream
- * is answered with {@code server=<name> remote=<client address as the server sees it>}.
+ * A Netty QUIC server for tests whose CIDs come from the codec's {@link QuicLbConnectionIdGenerator}, with one
+ * socket per thread: socket {@code i} is served by event loop {@code i} of the group and issues CIDs carrying thread
+ * ID {@code i}. Every stream is answered with
+ * {@code server=<name> remote=<client address as the server sees it> thread=<index of the socket that answered>}.
+ * A {@link ThreadSocketCheck} in front of each socket's codec counts the datagrams that reached the socket of the
+ * thread their DCID names, and those that reached another.
  */
 final class TestQuicServer implements AutoCloseable {
     static final String ALPN = "quiclb-test";
 
     final String name;
-    final QuicLbConnectionIdGenerator ids;
-    private final Channel channel;
+    private final List<QuicLbConnectionIdGenerator> ids = new ArrayList<>();
+    private final List<ThreadSocketCheck> checks = new ArrayList<>();
+    private final List<Channel> channels = new ArrayList<>();
 
+    /** A server with one socket, served by any event loop of the group. */
     TestQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group) throws Exception {
+        this(name, config, serverId, group, 1);
+    }
+
+    /**
+     * @param threads sockets, each on its own event loop of {@code group} (which must have at least that many)
+     */
+    TestQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group, int threads)
+            throws Exception {
         this.name = name;
-        this.ids = new QuicLbConnectionIdGenerator(config, serverId, 0);
-        ChannelHandler codec = codec(name, ids.cidLength(), ids);
-        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        Iterator<EventExecutor> loops = group.iterator();
+        for (int thread = 0; thread < threads; thread++) {
+            QuicLbConnectionIdGenerator generator = new QuicLbConnectionIdGenerator(config, serverId, thread);
+            ThreadSocketCheck check = new ThreadSocketCheck(config, thread);
+            ChannelHandler codec = codec(name, thread, generator.cidLength(), generator);
+            EventLoopGroup loop = threads == 1 ? group : (EventLoopGroup) loops.next();
+            Channel channel = new Bootstrap().group(loop).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(check, codec);
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            ids.add(generator);
+            checks.add(check);
+            channels.add(channel);
+        }
     }
 
     /**
      * A QUIC server codec whose CIDs come from {@code ids}, answering every stream with
-     * {@code server=<name> remote=<client address> thread=<event loop thread>}.
+     * {@code server=<name> remote=<client address> thread=<thread>}.
      */
-    static ChannelHandler codec(String name, int cidLength, io.netty.handler.codec.quic.QuicConnectionIdGenerator ids)
-            throws Exception {
+    static ChannelHandler codec(String name, int thread, int cidLength,
+                                io.netty.handler.codec.quic.QuicConnectionIdGenerator ids) throws Exception {
         QuicSslContext tls = QuicSslContextBuilder.forServer(resource("key.pem"), null, resource("cert.pem"))
                 .applicationProtocols(ALPN).build();
         return new QuicServerCodecBuilder()
@@ -70,7 +102,7 @@ final class TestQuicServer implements AutoCloseable {
                                 ReferenceCountUtil.release(msg);
                                 QuicChannel connection = (QuicChannel) ctx.channel().parent();
                                 String answer = "server=" + name + " remote=" + connection.remoteSocketAddress()
-                                        + " thread=" + Thread.currentThread().getName();
+                                        + " thread=" + thread;
                                 ctx.writeAndFlush(Unpooled.copiedBuffer(answer, StandardCharsets.US_ASCII))
                                         .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
                             }
@@ -80,8 +112,29 @@ final class TestQuicServer implements AutoCloseable {
                 .build();
     }
 
+    /** @return the first thread's socket, which is also the server's address */
     InetSocketAddress address() {
-        return (InetSocketAddress) channel.localAddress();
+        return threadAddresses().get(0);
+    }
+
+    /** @return thread ID i → the socket of thread i */
+    List<InetSocketAddress> threadAddresses() {
+        return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    }
+
+    /** Every thread issues CIDs of the new configuration from now on (draft-21 §3.1). */
+    void update(QuicLbConfig config, ServerId serverId) {
+        ids.forEach(generator -> generator.update(config, serverId));
+    }
+
+    /** @return short-header datagrams, over all sockets, that arrived at the socket of the thread their DCID names */
+    long onOwnThreadSocket() {
+        return checks.stream().mapToLong(ThreadSocketCheck::onOwnSocket).sum();
+    }
+
+    /** @return short-header datagrams, over all sockets, that arrived at another thread's socket */
+    long onOtherThreadSocket() {
+        return checks.stream().mapToLong(ThreadSocketCheck::onOtherSocket).sum();
     }
 
     static File resource(String name) throws URISyntaxException {
@@ -90,6 +143,6 @@ final class TestQuicServer implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        channels.forEach(channel -> channel.close().syncUninterruptibly());
     }
 }
