@@ -111,14 +111,17 @@ class KwikMigrationTest {
             // The client steps to fresh CIDs and retires the ones it leaves (RETIRE_CONNECTION_ID), as a client moving
             // off a CID does; the server replaces each retired CID with one of the new config (draft-21 §3.1: servers
             // use NEW_CONNECTION_ID to move clients to new-config CIDs).
+            // The retirement goes out only after a request has been answered on the new CID: RFC 9000 §19.16 forbids
+            // retiring the CID a packet is sent to, and kwik could otherwise put the frame in a packet still sent to
+            // the CID it retires (quiche then closes the connection with PROTOCOL_VIOLATION).
             for (int step = 0; step < 10 && FirstOctet.configId(client.getDestinationConnectionId()[0]) != 1; step++) {
                 client.nextDestinationConnectionId();
+                answers.add(request(connection));
                 client.getDestinationConnectionIds().forEach((sequence, info) -> {
                     if (info.getConnectionIdStatus() == tech.kwik.core.cid.ConnectionIdStatus.USED) {
                         client.retireDestinationConnectionId(sequence);
                     }
                 });
-                answers.add(request(connection));
             }
             assertEquals(1, FirstOctet.configId(client.getDestinationConnectionId()[0]), "moved to the new config");
             // 3 and 4. The old slot is deleted; the connection goes on.

@@ -92,7 +92,14 @@ final class TestQuicServer implements AutoCloseable {
                 .activeMigration(true)
                 .localConnectionIdLength(cidLength)
                 .connectionIdAddressGenerator(ids)
-                .handler(new ChannelInboundHandlerAdapter())
+                // One handler instance serves every connection of this codec, so it must be sharable: a plain
+                // adapter would be refused from the second connection on, and that connection would never answer.
+                .handler(new ChannelInitializer<QuicChannel>() {
+                    @Override
+                    protected void initChannel(QuicChannel connection) {
+                        // Nothing per connection: streams carry the requests.
+                    }
+                })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel stream) {
