@@ -9,6 +9,8 @@ import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
+import io.quiclb.appliance.demo.DemoBackends;
+import io.quiclb.appliance.demo.DemoCommand;
 import io.quiclb.appliance.forward.Forwarder;
 import io.quiclb.appliance.forward.ForwarderMetrics;
 import io.quiclb.appliance.health.ForwarderHealthCheck;
@@ -28,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The QUIC-LB appliance: {@code java -jar lb-appliance.jar server config.yml}.
+ * The QUIC-LB appliance: {@code java -jar lb-appliance.jar server config.yml}; {@code demo config.yml} drives a
+ * client through a running one ({@link DemoCommand}).
  *
  * <p>config.yml may take values from the environment with {@code ${VAR}} or {@code ${VAR:-default}}; an unset
  * variable without a default stops startup naming it.
@@ -55,6 +58,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     public void initialize(Bootstrap<QuicLbConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        bootstrap.addCommand(new DemoCommand());
     }
 
     @Override
@@ -66,6 +70,10 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         RoutingState initial = ControlPlane.initialState(store, seeds);
         RoutingService routing = new RoutingService(workers, initial);
         Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
+        if (configuration.getDemo().backends()) {
+            // Registered first, so the backends listen before the forwarder and the health prober start.
+            environment.lifecycle().manage(new DemoBackends(initial));
+        }
         ControlPlane control = ControlPlane.of(routing, store, initial, () -> {
             ForwarderMetrics.syncServers(environment.metrics(), routing);
             forwarder.prepareWorkers();

@@ -5,6 +5,7 @@ import io.dropwizard.core.Configuration;
 import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.config.ConsistentRouting;
 import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.DemoSettings;
 import io.quiclb.appliance.config.HealthSettings;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
@@ -22,6 +23,7 @@ import java.util.List;
  * servers:     [name, address, serverIds {configId: hex}, threadSockets]
  * api:         stateFile, readToken, adminToken                        ({@link ApiSettings})
  * health:      enabled, interval, timeout, unhealthyThreshold, healthyThreshold ({@link HealthSettings})
+ * demo:        backends                                               ({@link DemoSettings})
  * </pre>
  *
  * <p><b>Thread safety:</b> populated by Jackson at startup, then only read.
@@ -47,6 +49,22 @@ public class QuicLbConfiguration extends Configuration {
     @Valid
     @NotNull
     private HealthSettings health = HealthSettings.defaults();
+
+    @Valid
+    @NotNull
+    private DemoSettings demo = DemoSettings.defaults();
+
+    /** @return the demo section */
+    @JsonProperty
+    public DemoSettings getDemo() {
+        return demo;
+    }
+
+    /** @param demo the demo section */
+    @JsonProperty
+    public void setDemo(DemoSettings demo) {
+        this.demo = demo;
+    }
 
     /** @return the health section */
     @JsonProperty

@@ -14,6 +14,7 @@ import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -37,8 +38,14 @@ class ApiTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         app.after();
+        try (var files = Files.list(stateDirectory)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(stateDirectory);
     }
 
     @Test
