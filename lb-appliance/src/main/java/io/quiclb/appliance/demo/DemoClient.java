@@ -127,8 +127,14 @@ final class DemoClient {
 
     /** @return the appliance's forwarder totals, by Prometheus name */
     private Map<String, Long> counters() throws IOException, InterruptedException {
-        HttpResponse<String> response = admin.send(HttpRequest.newBuilder(prometheus).timeout(TIMEOUT).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response;
+        try {
+            response = admin.send(HttpRequest.newBuilder(prometheus).timeout(TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IOException("cannot read the appliance's counters at " + prometheus
+                    + " (is it running with this configuration?): " + e, e);
+        }
         if (response.statusCode() != 200) {
             throw new IOException("GET " + prometheus + " answered " + response.statusCode());
         }

@@ -49,7 +49,7 @@ public final class DemoCommand extends ConfiguredCommand<QuicLbConfiguration> {
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable e) {
         // A failed demo is a result, not a crash: one line, and exit status 1.
-        cli.getStdErr().println("quiclb demo failed: " + e.getMessage());
+        cli.getStdErr().println("quiclb demo failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
     }
 
     /** @return the admin connector's Prometheus URL, from the {@code server} section */
