@@ -12,8 +12,9 @@ import java.util.Map;
  * @param threadSockets thread ID i → socket i
  * @param draining      whether it takes no new first flights
  * @param healthy       whether its address answers health probes (true until probed otherwise)
+ * @param threadSocketsDown thread IDs whose sockets leave health probes unanswered (they take no new first flights)
  * @param forwarded     datagrams forwarded to it since the server entry was created with these addresses
  */
 public record ServerView(String name, String address, Map<Integer, String> serverIds, List<String> threadSockets,
-                         boolean draining, boolean healthy, long forwarded) {
+                         boolean draining, boolean healthy, List<Integer> threadSocketsDown, long forwarded) {
 }

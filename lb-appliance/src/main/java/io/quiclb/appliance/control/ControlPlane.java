@@ -7,6 +7,7 @@ import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.Hex;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +35,7 @@ public final class ControlPlane {
     private final Runnable onChange;
     private RoutingState state;
     private final Set<String> down = new HashSet<>();
+    private final Set<InetSocketAddress> downSockets = new HashSet<>();
 
     private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange) {
         this.routing = routing;
@@ -192,7 +194,22 @@ public final class ControlPlane {
     public synchronized void setHealthy(String name, boolean healthy) {
         boolean changed = healthy ? down.remove(name) : down.add(name);
         if (changed) {
-            routing.publish(state, down);
+            routing.publish(state, down, downSockets);
+            onChange.run();
+        }
+    }
+
+    /**
+     * Records the thread sockets whose health probes fail: they take no new first flights (their threads still get
+     * the datagrams of connections they own). Not persisted.
+     *
+     * @param sockets every thread socket that is down now
+     */
+    public synchronized void setDownThreadSockets(Set<InetSocketAddress> sockets) {
+        if (!downSockets.equals(sockets)) {
+            downSockets.clear();
+            downSockets.addAll(sockets);
+            routing.publish(state, down, downSockets);
             onChange.run();
         }
     }
@@ -203,6 +220,14 @@ public final class ControlPlane {
      */
     public synchronized boolean isHealthy(String name) {
         return !down.contains(name);
+    }
+
+    /**
+     * @param socket a thread socket
+     * @return whether its health probes fail (false until proven otherwise)
+     */
+    public synchronized boolean isThreadSocketDown(InetSocketAddress socket) {
+        return downSockets.contains(socket);
     }
 
     private void requireServer(String name) {
@@ -225,7 +250,7 @@ public final class ControlPlane {
                     List.of("state file could not be written; nothing changed: " + e.getMessage()));
         }
         down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
-        routing.publish(next, down);
+        routing.publish(next, down, downSockets);
         state = next;
         onChange.run();
     }

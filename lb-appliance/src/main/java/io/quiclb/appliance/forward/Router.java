@@ -16,8 +16,8 @@ import java.net.InetSocketAddress;
  *       configuration carries thread IDs and the server has a socket for the decoded one.</li>
  *   <li>Otherwise a long header goes by the 4-tuple‖SCID table, then the DCID table, then the 4-tuple table; and,
  *       when none knows it, by the baseline fallback (§4.3.1): a consistent hash of the 4-tuple over the servers
- *       that take new first flights, then, for a server with thread sockets, one of them by the same hash (a
- *       {@link Placement}: the thread that takes the first flight owns the connection). That decision is recorded
+ *       that take new first flights, then, for a server with thread sockets, one of those that answer health probes by
+ *       the same hash (a {@link Placement}: the thread that takes the first flight owns the connection). That decision is recorded
  *       in all three tables, so every packet of a client's first flight reaches the same socket even when servers
  *       come and go.</li>
  *   <li>An unroutable short header goes by the DCID table (for 0b111 CIDs, whose length is self-encoded) or the
@@ -192,7 +192,7 @@ public final class Router {
         if (chosenServer == null) {
             return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
         }
-        Placement chosen = chosenServer.firstFlightPlacement(flowHash);
+        Placement chosen = table.firstFlight(chosenServer, flowHash);
         scidTable.put(client, listener, null, header, scidLengthAt + 1, scidLength, chosen, now);
         if (dcidLength > 0) {
             dcidTable.put(null, -1, null, header, LONG_HEADER_DCID_OFFSET, dcidLength, chosen, now);

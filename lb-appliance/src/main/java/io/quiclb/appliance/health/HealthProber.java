@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * every {@code health.interval}. A target that does not answer within {@code health.timeout}
  * {@code health.unhealthyThreshold} times in a row is down; {@code health.healthyThreshold} answers in a row bring
  * it back. A server is down when its own address is: it then takes no new first flights (the fallback hash skips
- * it), while datagrams whose CIDs name it are still forwarded. Thread sockets are probed and reported the same way.
+ * it), while datagrams whose CIDs name it are still forwarded. A thread socket that is down takes no new first flights
+ * (its thread still gets the datagrams of the connections it owns).
  *
  * <p>Targets start healthy, so a new appliance routes at once. Each target has its own connected socket, so an
  * ICMP port unreachable counts as a failure right away.
@@ -156,9 +157,16 @@ public final class HealthProber implements Managed {
         for (Target target : targets.values()) {
             target.record(answered.contains(target));
         }
+        Set<InetSocketAddress> downSockets = new HashSet<>();
         for (ServerHandle server : routing.current().servers()) {
             control.setHealthy(server.name(), isHealthy(server.address()));
+            for (InetSocketAddress socket : server.threadSockets()) {
+                if (!isHealthy(socket)) {
+                    downSockets.add(socket);
+                }
+            }
         }
+        control.setDownThreadSockets(downSockets);
     }
 
     /** One probed address, with its own connected socket and its run of results. */

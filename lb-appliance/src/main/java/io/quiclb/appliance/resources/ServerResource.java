@@ -170,9 +170,16 @@ public final class ServerResource {
                 forwarded = handle.forwarded().sum();
             }
         }
+        List<Integer> threadSocketsDown = new java.util.ArrayList<>();
+        for (int thread = 0; thread < server.threadSockets().size(); thread++) {
+            if (control.isThreadSocketDown(server.threadSockets().get(thread).resolve())) {
+                threadSocketsDown.add(thread);
+            }
+        }
         return new ServerView(server.name(), server.address().toString(), server.serverIds(),
                 server.threadSockets().stream().map(HostPort::toString).toList(),
-                state.draining().contains(server.name()), control.isHealthy(server.name()), forwarded);
+                state.draining().contains(server.name()), control.isHealthy(server.name()), threadSocketsDown,
+                forwarded);
     }
 
     private static ServerEntry find(RoutingState state, String name) {

@@ -20,10 +20,13 @@ public final class RouteTable {
     private final MaglevTable fallback;
     private final java.util.Set<ServerHandle> eligible;
     private final int healthyServers;
+    private final Placement[][] firstFlightBySlot;
 
     RouteTable(long version, QuicLbConfig[] configs, ServerIdIndex[] indexes, ServerHandle[] bySlot,
-               List<ServerHandle> servers, List<ServerHandle> fallbackEligible, int healthyServers) {
+               List<ServerHandle> servers, List<ServerHandle> fallbackEligible, int healthyServers,
+               Placement[][] firstFlightBySlot) {
         this.healthyServers = healthyServers;
+        this.firstFlightBySlot = firstFlightBySlot;
         this.version = version;
         this.configs = configs;
         this.indexes = indexes;
@@ -65,6 +68,25 @@ public final class RouteTable {
      */
     public ServerHandle fallback(int flowHash) {
         return fallback.pick(flowHash);
+    }
+
+    /**
+     * Where a new connection's first flight goes on a server the fallback hash chose: one of its thread sockets that
+     * answers health probes, spread evenly by the same hash (decorrelated from the server choice), or its address
+     * when it has no thread sockets. Allocates nothing.
+     *
+     * @param server   a server of this table
+     * @param flowHash the hash that chose it
+     * @return the placement
+     */
+    public Placement firstFlight(ServerHandle server, int flowHash) {
+        Placement[] placements = firstFlightBySlot[server.slot()];
+        if (placements.length == 1) {
+            return placements[0];
+        }
+        // Fibonacci-mix the hash, then map it onto [0, n) by multiply-shift (Lemire): even, and no division.
+        long mixed = (flowHash * 0x9E3779B9L) & 0xffffffffL;
+        return placements[(int) ((mixed * placements.length) >>> 32)];
     }
 
     /**

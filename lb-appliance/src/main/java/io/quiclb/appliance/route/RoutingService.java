@@ -88,6 +88,22 @@ public final class RoutingService {
      * @throws IllegalArgumentException listing every problem; nothing is published then
      */
     public synchronized RouteTable publish(RoutingState state, java.util.Set<String> down) {
+        return publish(state, down, java.util.Set.of());
+    }
+
+    /**
+     * Validates and publishes a new table; draining servers and servers whose health probes fail stay routable by
+     * CID but take no new first flights, and thread sockets whose probes fail take no new first flights either
+     * (unless every socket of their server does, when first flights are spread over all of them as before).
+     *
+     * @param state       the configurations, servers and draining servers
+     * @param down        names of servers whose health probes fail
+     * @param downSockets thread sockets whose health probes fail
+     * @return the published table
+     * @throws IllegalArgumentException listing every problem; nothing is published then
+     */
+    public synchronized RouteTable publish(RoutingState state, java.util.Set<String> down,
+                                           java.util.Set<InetSocketAddress> downSockets) {
         QuicLbSettings quicLb = new QuicLbSettings(state.configs());
         List<ServerEntry> servers = state.servers();
         List<String> problems = RoutingConfigCheck.problems(quicLb, servers);
@@ -156,7 +172,14 @@ public final class RoutingService {
             }
         }
         List<ServerHandle> healthy = list.stream().filter(h -> !down.contains(h.name())).toList();
-        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible, healthy.size());
+        Placement[][] firstFlight = new Placement[bySlot.length][];
+        for (ServerHandle handle : list) {
+            List<Placement> all = handle.placements();
+            List<Placement> up = all.stream().filter(p -> !downSockets.contains(p.target())).toList();
+            firstFlight[handle.slot()] = (up.isEmpty() ? all : up).toArray(new Placement[0]);
+        }
+        RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible, healthy.size(),
+                firstFlight);
         handles.clear();
         handles.putAll(nextHandles);
         current = table;

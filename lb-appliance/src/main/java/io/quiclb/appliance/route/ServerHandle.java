@@ -62,20 +62,11 @@ public final class ServerHandle {
     }
 
     /**
-     * Where a new connection's first flight goes, for a flow hash that already chose this server: one of its thread
-     * sockets when it has them (spread evenly by the hash, decorrelated from the server choice), else its address.
-     * Allocates nothing: the placements are built with the handle.
-     *
-     * @param flowHash the hash that chose this server
-     * @return the placement
+     * @return every socket of this server that may take a first flight, as placements built with the handle: one
+     *         per thread socket, or the address alone when it has none
      */
-    public Placement firstFlightPlacement(int flowHash) {
-        if (firstFlightPlacements.length == 1) {
-            return firstFlightPlacements[0];
-        }
-        // Fibonacci-mix the hash, then map it onto [0, n) by multiply-shift (Lemire): unbiased enough and no division.
-        long mixed = (flowHash * 0x9E3779B9L) & 0xffffffffL;
-        return firstFlightPlacements[(int) ((mixed * firstFlightPlacements.length) >>> 32)];
+    public List<Placement> placements() {
+        return List.of(firstFlightPlacements);
     }
 
     /** @return a copy of the thread sockets */

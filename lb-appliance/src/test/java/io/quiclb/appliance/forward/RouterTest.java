@@ -98,6 +98,33 @@ class RouterTest {
     }
 
     @Test
+    void shouldPlaceNoFirstFlightOnADownThreadSocketUnlessAllAreDown() {
+        io.quiclb.appliance.control.RoutingState state = new io.quiclb.appliance.control.RoutingState(List.of(CONFIG),
+                List.of(new ServerEntry("t", HostPort.parse("127.0.0.1:5300"), Map.of(0, "0c03"),
+                        List.of(HostPort.parse("127.0.0.1:5301"), HostPort.parse("127.0.0.1:5302")))),
+                java.util.Set.of());
+        InetSocketAddress down = new InetSocketAddress("127.0.0.1", 5301);
+        routing.publish(state, java.util.Set.of(), java.util.Set.of(down));
+        for (int port = 42000; port < 42100; port++) {
+            byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, (byte) port},
+                    new byte[] {9}, "initial");
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK,
+                    route(initial, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+            assertEquals(5302, router.target().getPort());
+        }
+        // Every thread socket down: first flights are spread over all of them again rather than dropped.
+        routing.publish(state, java.util.Set.of(), java.util.Set.of(down, new InetSocketAddress("127.0.0.1", 5302)));
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        for (int port = 43000; port < 43100; port++) {
+            byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, (byte) port},
+                    new byte[] {9}, "initial");
+            route(initial, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            ports.add(router.target().getPort());
+        }
+        assertEquals(java.util.Set.of(5301, 5302), ports);
+    }
+
+    @Test
     void shouldGiveNoNewFirstFlightsToADrainingServerButStillRouteItsCids() {
         routing.publish(new io.quiclb.appliance.control.RoutingState(List.of(CONFIG), List.of(
                 new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"), List.of()),

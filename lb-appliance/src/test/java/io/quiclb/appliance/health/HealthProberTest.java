@@ -114,6 +114,50 @@ class HealthProberTest {
     }
 
     @Test
+    void shouldGiveNoNewFirstFlightsToADownThreadSocketAndTakeItBackWhenItAnswers() throws Exception {
+        VersionNegotiator address = new VersionNegotiator(0);
+        VersionNegotiator thread0 = new VersionNegotiator(0);
+        VersionNegotiator thread1 = new VersionNegotiator(0);
+        int thread1Port = thread1.port();
+        try {
+            RoutingState state = new RoutingState(List.of(new LbConfigEntry(0, 2, 6, 1, null, true)), List.of(
+                    new ServerEntry("a", HostPort.parse("127.0.0.1:" + address.port()), Map.of(0, "0a01"),
+                            List.of(HostPort.parse("127.0.0.1:" + thread0.port()),
+                                    HostPort.parse("127.0.0.1:" + thread1Port)))), Set.of());
+            RoutingService routing = new RoutingService(1, state);
+            ControlPlane control = ControlPlane.of(routing, new StateStore(directory.resolve("s.json")), state, () -> { });
+            HealthProber prober = new HealthProber(new HealthSettings(true, Duration.milliseconds(100),
+                    Duration.milliseconds(50), 3, 2), routing, control);
+            prober.start();
+            try {
+                assertEquals(Set.of(thread0.port(), thread1Port), firstFlightPorts(routing));
+                thread1.close();
+                assertTrue(await(() -> firstFlightPorts(routing).equals(Set.of(thread0.port()))),
+                        "thread socket 1 still takes first flights");
+                assertTrue(control.isHealthy("a"), "the server stays up: its address answers");
+                thread1 = new VersionNegotiator(thread1Port);
+                assertTrue(await(() -> firstFlightPorts(routing).size() == 2), "thread socket 1 never came back");
+            } finally {
+                prober.stop();
+            }
+        } finally {
+            address.close();
+            thread0.close();
+            thread1.close();
+        }
+    }
+
+    /** @return the ports that 1000 flow hashes place first flights on, on the only server */
+    private static Set<Integer> firstFlightPorts(RoutingService routing) {
+        var table = routing.current();
+        Set<Integer> ports = new java.util.HashSet<>();
+        for (int hash = 0; hash < 1000; hash++) {
+            ports.add(table.firstFlight(table.servers().get(0), hash * 0x61c88647).target().getPort());
+        }
+        return ports;
+    }
+
+    @Test
     void shouldRecognizeOnlyTheVersionNegotiationThatAnswersTheProbe() {
         byte[] scid = {1, 2, 3, 4, 5, 6, 7, 8};
         byte[] probe = VersionNegotiationProbe.probe(new byte[8], scid);

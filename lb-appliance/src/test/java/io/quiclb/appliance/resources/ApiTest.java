@@ -132,6 +132,19 @@ class ApiTest {
     }
 
     @Test
+    void shouldListTheThreadSocketsWhoseHealthProbesFail() throws Exception {
+        // s1's thread socket 127.0.0.1:5101 has nothing listening: after health.unhealthyThreshold probes it is down.
+        assertTrue(io.quiclb.appliance.Await.until(() -> {
+            try {
+                return api.get("/api/v1/servers/s1").json().get("threadSocketsDown").toString().equals("[0]");
+            } catch (Exception e) {
+                return false;
+            }
+        }), "s1 thread socket 0 never reported down");
+        assertEquals("[]", api.get("/api/v1/servers/s2").json().get("threadSocketsDown").toString());
+    }
+
+    @Test
     void shouldSayHowADcidWouldBeRouted() throws Exception {
         QuicLbConfig config = QuicLbConfig.builder(0, 2, 6).threadIdLength(1).key(Hex.decode("k", KEY)).build();
         byte[] cid = new CidEncoder(config, ServerId.fromHex("0a01"), 0).nextConnectionId();
