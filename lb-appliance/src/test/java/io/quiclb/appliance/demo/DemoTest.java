@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo as a user runs it: the application with {@code demo.backends: true} starts HTTP/3 backends for its three
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
 
     @Test
-    void shouldServeHttp3ThroughTheApplianceAndKeepAMigratingClientOnOneServerThread() throws Exception {
-        Path directory = Files.createTempDirectory("quiclb-demo");
+    void shouldServeHttp3ThroughTheApplianceAndKeepAMigratingClientOnOneServerThread(@TempDir Path directory)
+            throws Exception {
         List<Integer> ports = freeUdpPorts(10);
         StringBuilder servers = new StringBuilder();
         for (int s = 0; s < 3; s++) {
@@ -87,12 +88,6 @@ class DemoTest {
             assertTrue(report.contains("routed_to_thread +"), "counters show routing to thread sockets: " + report);
         } finally {
             app.after();
-            try (var files = Files.list(directory)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(directory);
         }
     }
 

@@ -14,23 +14,23 @@ import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The REST API of the real application (forwarder included), one instance for the class. */
 class ApiTest {
     private static final String KEY = "8f95f09245765f80256934e50c66207f";
-    private static Path stateDirectory;
+    @TempDir
+    static Path stateDirectory;
     private static DropwizardTestSupport<QuicLbConfiguration> app;
     private static ApiClient api;
 
     @BeforeAll
     static void start() throws Exception {
-        stateDirectory = Files.createTempDirectory("quiclb-api");
         app = new DropwizardTestSupport<>(QuicLbApplication.class, ResourceHelpers.resourceFilePath("api-test.yml"),
                 ConfigOverride.config("api.stateFile", stateDirectory.resolve("state.json").toString()));
         app.before();
@@ -38,14 +38,8 @@ class ApiTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
+    static void stop() {
         app.after();
-        try (var files = Files.list(stateDirectory)) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
-            }
-        }
-        Files.delete(stateDirectory);
     }
 
     @Test
