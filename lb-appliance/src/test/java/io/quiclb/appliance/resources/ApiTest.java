@@ -14,7 +14,6 @@ import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
