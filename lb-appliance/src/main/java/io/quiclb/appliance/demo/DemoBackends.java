@@ -3,6 +3,7 @@ package io.quiclb.appliance.demo;
 import io.dropwizard.lifecycle.Managed;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -122,8 +123,14 @@ public final class DemoBackends implements Managed {
                 })
                 .build();
         InetSocketAddress address = socket.resolve();
-        Channel channel = new Bootstrap().group(loop).channel(NioDatagramChannel.class).handler(codec)
-                .bind(address).sync().channel();
+        ChannelFuture bound = new Bootstrap().group(loop).channel(NioDatagramChannel.class).handler(codec)
+                .bind(address).await();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("demo.backends: backend " + name + " thread " + thread + " cannot bind "
+                    + socket + ": " + bound.cause().getMessage() + " (the demo backends need the servers' ports"
+                    + " free; remove the demo section when real servers listen there)", bound.cause());
+        }
+        Channel channel = bound.channel();
         channels.add(channel);
         LOG.info("demo: backend {} thread {} on {} issues config {} CIDs", name, thread, socket,
                 config.configId());
