@@ -41,6 +41,7 @@ class ConfigurationLoadingTest {
         assertEquals(3, configuration.getServers().size());
         assertEquals(HostPort.parse("127.0.0.1:5101"), configuration.getServers().get(0).threadSockets().get(0));
         assertEquals(60, configuration.getForwarder().flowIdleTimeout().toSeconds());
+        assertTrue(configuration.getDemo().backends(), "the shipped config.yml is a working demo");
     }
 
     @Test
@@ -54,6 +55,7 @@ class ConfigurationLoadingTest {
         assertEquals(0, entry.threadIdLength());
         assertTrue(entry.lengthSelfEncoded());
         assertEquals(CidAlgorithm.PLAINTEXT, entry.toQuicLbConfig().algorithm());
+        assertFalse(configuration.getDemo().backends(), "no demo backends unless asked for");
     }
 
     @Test
