@@ -126,7 +126,7 @@ final class DemoClient {
     }
 
     /** @return the appliance's forwarder totals, by Prometheus name */
-    private Map<String, Long> counters() throws IOException, InterruptedException {
+    Map<String, Long> counters() throws IOException, InterruptedException {
         HttpResponse<String> response;
         try {
             response = admin.send(HttpRequest.newBuilder(prometheus).timeout(TIMEOUT).build(),

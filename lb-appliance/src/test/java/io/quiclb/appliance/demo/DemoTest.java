@@ -39,42 +39,9 @@ class DemoTest {
     @Test
     void shouldServeHttp3ThroughTheApplianceAndKeepAMigratingClientOnOneServerThread(@TempDir Path directory)
             throws Exception {
-        List<Integer> ports = freeUdpPorts(10);
-        StringBuilder servers = new StringBuilder();
-        for (int s = 0; s < 3; s++) {
-            servers.append("  - {name: s").append(s + 1).append(", address: \"127.0.0.1:").append(ports.get(1 + 3 * s))
-                    .append("\", serverIds: {0: \"0a0").append(s + 1).append("\"}, threadSockets: [\"127.0.0.1:")
-                    .append(ports.get(2 + 3 * s)).append("\", \"127.0.0.1:").append(ports.get(3 + 3 * s))
-                    .append("\"]}\n");
-        }
-        Path config = directory.resolve("demo-test.yml");
-        Files.writeString(config, """
-                server:
-                  type: simple
-                  applicationContextPath: /
-                  adminContextPath: /admin
-                  connector: {type: http, bindHost: 127.0.0.1, port: 0}
-                logging: {level: WARN}
-                forwarder:
-                  workers: 1
-                  listeners: ["127.0.0.1:%d"]
-                quicLb:
-                  configs:
-                    - {configId: 0, serverIdLength: 2, nonceLength: 6, threadIdLength: 1, key: 8f95f09245765f80256934e50c66207f}
-                servers:
-                %s
-                api:
-                  stateFile: %s
-                demo:
-                  backends: true
-                """.formatted(ports.get(0), servers, directory.resolve("state.json")));
-        DropwizardTestSupport<QuicLbConfiguration> app =
-                new DropwizardTestSupport<>(QuicLbApplication.class, config.toString());
-        app.before();
-        try {
+        try (DemoAppliance appliance = new DemoAppliance(directory)) {
             ByteArrayOutputStream output = new ByteArrayOutputStream();
-            URI prometheus = URI.create("http://127.0.0.1:" + app.getAdminPort() + "/admin/prometheus");
-            String failure = new DemoClient(new InetSocketAddress("127.0.0.1", ports.get(0)), prometheus,
+            String failure = new DemoClient(appliance.listener(), appliance.prometheus(),
                     new PrintStream(output, true, StandardCharsets.UTF_8)).run(2);
             String report = output.toString(StandardCharsets.UTF_8);
             assertNull(failure, report);
@@ -86,8 +53,6 @@ class DemoTest {
             assertEquals(4, answers, report);
             assertTrue(report.contains("active migration"), report);
             assertTrue(report.contains("routed_to_thread +"), "counters show routing to thread sockets: " + report);
-        } finally {
-            app.after();
         }
     }
 
@@ -109,18 +74,5 @@ class DemoTest {
 
         simple.setConnector(new HttpsConnectorFactory());
         assertThrows(IllegalArgumentException.class, () -> DemoCommand.prometheusUri(simple));
-    }
-
-    /** Ports free for UDP on 127.0.0.1 now: all bound at once, so they differ, then released. */
-    private static List<Integer> freeUdpPorts(int count) throws IOException {
-        List<DatagramSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-            }
-            return sockets.stream().map(DatagramSocket::getLocalPort).toList();
-        } finally {
-            sockets.forEach(DatagramSocket::close);
-        }
     }
 }
