@@ -14,7 +14,9 @@ import java.nio.ByteBuffer;
  * (draft-ietf-quic-load-balancers-21 §5.4). Netty's own inputs (the client's CIDs) are ignored.
  *
  * <p>Netty parses short headers with a fixed CID length, so the QUIC codec must be built with
- * {@code localConnectionIdLength(generator.cidLength())}, and a config rotation must keep that length.
+ * {@code localConnectionIdLength(generator.cidLength())}, and a config rotation must keep that length. (Unrelated to
+ * CIDs but easy to miss: a connection {@code handler(...)} given to the builder is added to every connection, so it
+ * must be sharable, e.g. a {@code ChannelInitializer}; a plain handler makes every connection after the first hang.)
  *
  * <pre>{@code
  * QuicLbConfig config = QuicLbConfig.builder(0, 2, 6).key(key).threadIdLength(1).build();
