@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * @param maxFlows        flows held at most; past it new flows are dropped and counted (default 1,000,000)
  * @param maxDatagramSize receive buffer per datagram; a datagram that fills it may be truncated and is dropped
  *                        (default 2048, at least 1200, the smallest datagram every QUIC path must carry)
+ * @param gso             send runs of equal-size datagrams of one flow as one UDP GSO send when the transport can
+ *                        (epoll); default true
  */
 public record ForwarderSettings(
         TransportKind transport,
@@ -28,7 +30,8 @@ public record ForwarderSettings(
         @NotEmpty List<@NotNull HostPort> listeners,
         @MinDuration(value = 1, unit = TimeUnit.SECONDS) Duration flowIdleTimeout,
         @Min(1) Long maxFlows,
-        @Min(1201) @Max(65536) Integer maxDatagramSize) {
+        @Min(1201) @Max(65536) Integer maxDatagramSize,
+        Boolean gso) {
 
     /** Fills in defaults. */
     public ForwarderSettings {
@@ -38,10 +41,17 @@ public record ForwarderSettings(
         flowIdleTimeout = flowIdleTimeout == null ? Duration.seconds(60) : flowIdleTimeout;
         maxFlows = maxFlows == null ? 1_000_000L : maxFlows;
         maxDatagramSize = maxDatagramSize == null ? 2048 : maxDatagramSize;
+        gso = gso == null ? Boolean.TRUE : gso;
+    }
+
+    /** The settings without the GSO switch, which defaults to on. */
+    public ForwarderSettings(TransportKind transport, Integer workers, List<HostPort> listeners,
+                             Duration flowIdleTimeout, Long maxFlows, Integer maxDatagramSize) {
+        this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, null);
     }
 
     /** @return every default */
     public static ForwarderSettings defaults() {
-        return new ForwarderSettings(null, null, null, null, null, null);
+        return new ForwarderSettings(null, null, null, null, null, null, null);
     }
 }

@@ -25,6 +25,8 @@ final class Flow {
     boolean connected;
     boolean closed;
     boolean flushPending;
+    /** The run of datagrams being gathered for one GSO send (see {@link GsoRun}); empty between read batches. */
+    final GsoRun run = new GsoRun();
     private ByteBuf[] pending;
     private int pendingCount;
 

@@ -65,9 +65,11 @@ public final class Forwarder implements Managed {
         int index = 0;
         for (EventExecutor executor : group) {
             EventLoop eventLoop = (EventLoop) executor;
-            workers.add(new Worker(index++, eventLoop,
+            Worker worker = new Worker(index++, eventLoop,
                     new BootstrapUpstreamOpener(eventLoop, transport, settings.maxDatagramSize()), routing, flowCount,
-                    settings.maxFlows(), maxTableEntries, settings.maxDatagramSize()));
+                    settings.maxFlows(), maxTableEntries, settings.maxDatagramSize());
+            worker.setGso(settings.gso() && transport.supportsGso());
+            workers.add(worker);
         }
         try {
             bindListeners();
@@ -81,7 +83,8 @@ public final class Forwarder implements Managed {
             worker.eventLoop().scheduleAtFixedRate(() -> worker.expire(idleNanos), sweepMillis, sweepMillis,
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("forwarder: {} worker(s) on {}, listening on {}", workerCount, transport, boundAddresses);
+        LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}", workerCount, transport,
+                boundAddresses, settings.gso() && transport.supportsGso() ? "on" : "off");
     }
 
     private void bindListeners() throws InterruptedException {
@@ -184,6 +187,11 @@ public final class Forwarder implements Managed {
             counters.add(worker.counters());
         }
         return counters;
+    }
+
+    /** @return the event loop of worker {@code index}; for tests that need to hold a worker still */
+    EventLoop workerEventLoop(int index) {
+        return workers.get(index).eventLoop();
     }
 
     /**

@@ -23,6 +23,8 @@ public enum ForwarderCounter {
     REPLIES("replies", false),
     /** NAT flows opened. */
     FLOWS_OPENED("flows-opened", false),
+    /** UDP GSO sends to targets, each carrying two or more forwarded datagrams of one flow. */
+    GSO_SENDS("gso-sends", false),
     /** NAT flows closed after {@code forwarder.flowIdleTimeout} without datagrams. */
     FLOWS_EXPIRED("flows-expired", false),
 

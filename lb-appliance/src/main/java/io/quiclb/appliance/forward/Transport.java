@@ -135,6 +135,14 @@ public final class Transport {
         }
     }
 
+    /**
+     * @return whether this transport sends UDP GSO batches ({@code UDP_SEGMENT}: several equal-size datagrams to one
+     *         target in one send): epoll on a kernel that has it. Netty's io_uring and NIO datagram channels do not.
+     */
+    public boolean supportsGso() {
+        return kind == TransportKind.EPOLL && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+    }
+
     /** @return whether several sockets may bind one address (SO_REUSEPORT), so each worker gets its own */
     public boolean reusePort() {
         return kind != TransportKind.NIO;

@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
 import java.net.InetSocketAddress;
@@ -20,7 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Per datagram: copy at most {@value Router#HEADER_PREFIX_LENGTH} header octets into a scratch array, read the
  * route table once, route, find the flow, write the datagram's buffer to the flow's socket. Sockets written to
- * are flushed once per read batch. Nothing allocates on that path beyond Netty's datagram envelope.
+ * are flushed once per read batch. Nothing allocates on that path beyond Netty's datagram envelope. With UDP GSO
+ * (epoll), a flow's datagrams of one read batch are gathered into runs of equal size ({@link GsoRun}) and each run
+ * goes out as one send: an envelope and a promise per run of two or more, and a pooled buffer the run's datagrams
+ * are copied into.
  *
  * <p><b>Hot path.</b> <b>Thread safety:</b> every method runs on this worker's event loop.
  */
@@ -28,6 +33,9 @@ final class Worker {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
     /** Internal errors logged with their stack trace; later ones are only counted. */
     private static final int LOGGED_INTERNAL_ERRORS = 10;
+    /** errno values with which the kernel refuses a UDP GSO send it cannot carry out. */
+    private static final int EIO = 5;
+    private static final int EINVAL = 22;
     private final int index;
     private final EventLoop eventLoop;
     private final RoutingService routing;
@@ -43,6 +51,7 @@ final class Worker {
     private Channel[] listeners = new Channel[0];
     private long now = System.nanoTime();
     private int internalErrors;
+    private boolean gso;
 
     Worker(int index, EventLoop eventLoop, UpstreamOpener upstreams, RoutingService routing, AtomicLong flowCount,
            long maxFlows, int maxTableEntries, int maxDatagramSize) {
@@ -59,6 +68,11 @@ final class Worker {
 
     int index() {
         return index;
+    }
+
+    /** @param gso whether to gather each flow's datagrams of a read batch into UDP GSO sends */
+    void setGso(boolean gso) {
+        this.gso = gso;
     }
 
     EventLoop eventLoop() {
@@ -110,7 +124,14 @@ final class Worker {
             }
         }
         if (flow.connected) {
-            flow.upstream.write(content, flow.upstream.voidPromise());
+            if (gso) {
+                if (!flow.run.offer(content, flow.upstream.alloc())) {
+                    sendRun(flow);
+                    flow.run.offer(content, flow.upstream.alloc());
+                }
+            } else {
+                flow.upstream.write(content, flow.upstream.voidPromise());
+            }
             if (!flow.flushPending) {
                 flow.flushPending = true;
                 toFlush.add(flow);
@@ -132,10 +153,46 @@ final class Worker {
         for (int i = 0, n = toFlush.size(); i < n; i++) {
             Flow flow = toFlush.get(i);
             flow.flushPending = false;
+            if (flow.run.segments() > 0) {
+                sendRun(flow);
+            }
             flow.upstream.flush();
         }
         toFlush.clear();
         now = System.nanoTime();
+    }
+
+    /**
+     * Writes the flow's run: a lone datagram as it is, two or more as one GSO send (its envelope and promise are the
+     * allocations, per run of two or more rather than per datagram).
+     */
+    private void sendRun(Flow flow) {
+        final Channel upstream = flow.upstream;
+        final ByteBuf single = flow.run.takeSingle();
+        if (single != null) {
+            upstream.write(single, upstream.voidPromise());
+            return;
+        }
+        final int segmentSize = flow.run.segmentSize();
+        final int segments = flow.run.segments();
+        upstream.write(new SegmentedDatagramPacket(flow.run.takeGathered(), segmentSize, flow.target),
+                new GsoSendPromise(upstream, this, segments));
+        counters.increment(ForwarderCounter.GSO_SENDS);
+    }
+
+    /**
+     * A GSO send failed: its datagrams are dropped. The kernel refuses GSO with EIO where the path cannot segment
+     * (no checksum offload, IPsec) and with EINVAL where it cannot take the run's shape; this worker then sends one
+     * datagram at a time from now on, and says so once.
+     */
+    void onGsoSendFailed(int segments, Throwable cause) {
+        counters.add(ForwarderCounter.DROPPED_SEND_FAILED, segments);
+        if (gso && cause instanceof Errors.NativeIoException error
+                && (error.expectedErr() == -EIO || error.expectedErr() == -EINVAL)) {
+            gso = false;
+            LOG.warn("forwarder worker {}: a UDP GSO send failed ({}); this worker sends datagrams one by one from"
+                    + " now on (set forwarder.gso: false to skip GSO)", index, cause.getMessage());
+        }
     }
 
     /** A reply from the flow's target. Takes ownership of {@code reply}. */
@@ -238,6 +295,7 @@ final class Worker {
     }
 
     private void onUpstreamClosed(Flow flow) {
+        flow.run.discard();
         if (!flow.closed) {
             flow.closed = true;
             flows.removeValue(flow.client, flow.listener, flow.target, header, 0, 0, flow);

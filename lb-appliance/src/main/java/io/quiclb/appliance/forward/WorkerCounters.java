@@ -23,6 +23,11 @@ public final class WorkerCounters {
         LONGS.setOpaque(counts, i, (long) LONGS.getOpaque(counts, i) + 1);
     }
 
+    void add(ForwarderCounter counter, long amount) {
+        int i = counter.ordinal();
+        LONGS.setOpaque(counts, i, (long) LONGS.getOpaque(counts, i) + amount);
+    }
+
     void incrementRoutedByConfig(int configId) {
         LONGS.setOpaque(routedByConfig, configId, (long) LONGS.getOpaque(routedByConfig, configId) + 1);
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -70,6 +71,49 @@ class ForwarderFlowTest {
             assertNotNull(a.poll(5_000));
             assertEquals(2, fixture.forwarder.flows());
             assertEquals(0, fixture.unaccounted());
+        }
+    }
+
+    @Test
+    void shouldSendABurstOfOneFlowAsOneKernelGsoSendThatArrivesAsTheOriginalDatagrams() throws Exception {
+        Assumptions.assumeTrue(Transport.available().contains(TransportKind.EPOLL)
+                && Transport.select(TransportKind.EPOLL).supportsGso(), "epoll with UDP GSO");
+        try (UdpBackend a = new UdpBackend("a");
+             ForwarderFixture fixture = new ForwarderFixture(TransportKind.EPOLL, 1, Duration.seconds(60), 100,
+                     List.of(CONFIG), List.of(server("a", a, Map.of(0, "0a01"))))) {
+            CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
+            UdpClient client = fixture.client();
+            client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "open"));
+            assertNotNull(a.poll(5_000), "the flow is open");
+            // Hold the worker so the burst waits in its listener socket and one read batch takes all of it.
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            fixture.forwarder.workerEventLoop(0).execute(() -> {
+                held.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(held.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            byte[] cid = encoder.nextConnectionId();
+            List<String> burst = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                burst.add("burst-" + i);
+            }
+            burst.add("end"); // shorter: it closes the run
+            for (String payload : burst) {
+                client.send(QuicPackets.shortHeader(cid, payload));
+            }
+            release.countDown();
+            for (String payload : burst) {
+                UdpBackend.Received received = a.poll(5_000);
+                assertNotNull(received, "datagram " + payload);
+                assertEquals(payload, QuicPackets.shortPayload(received.payload(), 9), "in order and intact");
+            }
+            assertEquals(1, fixture.forwarder.total(ForwarderCounter.GSO_SENDS));
+            assertNull(a.poll(200), "nothing more");
         }
     }
 

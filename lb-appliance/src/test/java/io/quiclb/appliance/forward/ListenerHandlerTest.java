@@ -11,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.QuicLbSettings;
@@ -108,6 +109,94 @@ class ListenerHandlerTest {
         }
         assertFalse(slowListener.finishAndReleaseAll());
         assertFalse(slowUpstream.finishAndReleaseAll());
+    }
+
+    @Test
+    void shouldSendAFlowsDatagramsOfOneReadBatchAsOneGsoSend() {
+        worker.setGso(true);
+        byte[] cid = cid();
+        List<byte[]> batch = List.of(QuicPackets.shortHeader(cid, "aa"), QuicPackets.shortHeader(cid, "bb"),
+                QuicPackets.shortHeader(cid, "cc"), QuicPackets.shortHeader(cid, "d"));
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        Object[] packets = new Object[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            expected.writeBytes(batch.get(i));
+            packets[i] = new DatagramPacket(Unpooled.wrappedBuffer(batch.get(i)), LISTENER, CLIENT);
+        }
+        // EmbeddedChannel reads all of them, then completes the read: one batch, as one recvmmsg would be.
+        listener.writeInbound(packets);
+        EmbeddedChannel upstream = upstreams.get(new InetSocketAddress("127.0.0.1", 5001));
+        SegmentedDatagramPacket run = upstream.readOutbound();
+        assertEquals(batch.get(0).length, run.segmentSize());
+        assertEquals(new InetSocketAddress("127.0.0.1", 5001), run.recipient());
+        assertArrayEquals(expected.toByteArray(), ByteBufUtil.getBytes(run.content()));
+        run.release();
+        assertNull(upstream.readOutbound(), "one send for the whole run");
+        assertEquals(1, worker.counters().get(ForwarderCounter.GSO_SENDS));
+        assertEquals(4, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
+
+        // A batch of one goes out as the datagram's own buffer; a longer datagram starts a new run.
+        byte[] lone = QuicPackets.shortHeader(cid, "e");
+        listener.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(lone), LISTENER, CLIENT));
+        ByteBuf single = upstream.readOutbound();
+        assertArrayEquals(lone, ByteBufUtil.getBytes(single));
+        single.release();
+        byte[] shortOne = QuicPackets.shortHeader(cid, "f");
+        byte[] longOne = QuicPackets.shortHeader(cid, "ggg");
+        listener.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(shortOne), LISTENER, CLIENT),
+                new DatagramPacket(Unpooled.wrappedBuffer(longOne), LISTENER, CLIENT));
+        ByteBuf first = upstream.readOutbound();
+        ByteBuf second = upstream.readOutbound();
+        assertArrayEquals(shortOne, ByteBufUtil.getBytes(first));
+        assertArrayEquals(longOne, ByteBufUtil.getBytes(second));
+        first.release();
+        second.release();
+        assertEquals(1, worker.counters().get(ForwarderCounter.GSO_SENDS));
+    }
+
+    @Test
+    void shouldCountAFailedGsoSendsDatagramsAndStopUsingGsoWhenTheKernelRefusesIt() {
+        // Netty's native errno exception needs the native library that epoll loads.
+        io.netty.channel.epoll.Epoll.ensureAvailability();
+        worker.setGso(true);
+        byte[] cid = cid();
+        listener.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(QuicPackets.shortHeader(cid, "x")), LISTENER,
+                CLIENT));
+        EmbeddedChannel upstream = upstreams.get(new InetSocketAddress("127.0.0.1", 5001));
+        ((ByteBuf) upstream.readOutbound()).release();
+        // What the kernel answers a UDP_SEGMENT send on a path that cannot segment: EIO.
+        upstream.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                              io.netty.channel.ChannelPromise promise) {
+                if (msg instanceof SegmentedDatagramPacket) {
+                    io.netty.util.ReferenceCountUtil.release(msg);
+                    promise.setFailure(new io.netty.channel.unix.Errors.NativeIoException("sendmmsg", -5));
+                } else {
+                    ctx.write(msg, promise);
+                }
+            }
+        });
+        listener.writeInbound(packets(cid, "a1", "a2", "a3"));
+        assertNull(upstream.readOutbound());
+        assertEquals(3, worker.counters().get(ForwarderCounter.DROPPED_SEND_FAILED));
+        // From now on this worker sends datagram by datagram.
+        listener.writeInbound(packets(cid, "b1", "b2"));
+        for (String payload : List.of("b1", "b2")) {
+            ByteBuf sent = upstream.readOutbound();
+            assertEquals(payload, QuicPackets.shortPayload(ByteBufUtil.getBytes(sent), 9));
+            sent.release();
+        }
+        assertEquals(3, worker.counters().get(ForwarderCounter.DROPPED_SEND_FAILED));
+    }
+
+    private static Object[] packets(byte[] cid, String... payloads) {
+        Object[] packets = new Object[payloads.length];
+        for (int i = 0; i < payloads.length; i++) {
+            packets[i] = new DatagramPacket(Unpooled.wrappedBuffer(QuicPackets.shortHeader(cid, payloads[i])), LISTENER,
+                    CLIENT);
+        }
+        return packets;
     }
 
     private static byte[] cid() {

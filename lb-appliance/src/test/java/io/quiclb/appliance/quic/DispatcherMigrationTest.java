@@ -59,7 +59,9 @@ class DispatcherMigrationTest {
             }
             assertTrue(server.dispatcher.movedToOwner() > 0,
                     "a migration landed on the other socket within " + connections + " connections");
-            assertTrue(server.dispatcher.dispatched() > server.dispatcher.movedToOwner());
+            assertTrue(server.dispatcher.dispatched() > server.dispatcher.movedToOwner(), "dispatched "
+                    + server.dispatcher.dispatched() + ", moved " + server.dispatcher.movedToOwner() + ", landed "
+                    + server.dispatcher.handledWhereLanded());
             assertTrue(forwarder.total(ForwarderCounter.ROUTED_BY_CID) > 0);
             assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
         } finally {
