@@ -98,6 +98,8 @@ class QuicEndToEndTest {
                         "packets from the new 4-tuple routed by CID");
                 assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
                 connection.close().sync();
+                // The QUIC codec frees its native buffers when its datagram channel closes.
+                connection.parent().close().sync();
             }
         } finally {
             if (forwarder != null) {
