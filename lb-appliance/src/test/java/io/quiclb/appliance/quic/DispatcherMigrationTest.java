@@ -59,9 +59,11 @@ class DispatcherMigrationTest {
             }
             assertTrue(server.dispatcher.movedToOwner() > 0,
                     "a migration landed on the other socket within " + connections + " connections");
-            assertTrue(server.dispatcher.dispatched() > server.dispatcher.movedToOwner(), "dispatched "
-                    + server.dispatcher.dispatched() + ", moved " + server.dispatcher.movedToOwner() + ", landed "
-                    + server.dispatcher.handledWhereLanded());
+            // Every short header carried a CID of this server. Nothing is asserted about the datagrams before the
+            // migration: one run counted a single short header in all, the migrated one, since kwik can coalesce its
+            // first 1-RTT data with a Handshake packet, which Netty's dispatcher leaves where it lands.
+            assertEquals(0, server.dispatcher.handledWhereLanded(), "dispatched " + server.dispatcher.dispatched()
+                    + ", moved " + server.dispatcher.movedToOwner());
             assertTrue(forwarder.total(ForwarderCounter.ROUTED_BY_CID) > 0);
             assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
         } finally {
