@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs the quiclb appliance in the foreground as a forwarder under ../shared/udpbench's bench.sh.
 #
-#   quiclb-forwarder.sh FRONT FIRST_BACKEND K SIDLEN WORKDIR [TRANSPORT] [WORKERS] [GSO]
+#   quiclb-forwarder.sh FRONT FIRST_BACKEND K SIDLEN WORKDIR [TRANSPORT] [WORKERS] [GSO] [GRO]
 #
 # bench.sh substitutes the placeholders, e.g.
 #   ./bench.sh '/path/to/quiclb-forwarder.sh {FRONT} {BACKEND} {K} {SIDLEN} {WORKDIR} epoll 1'
 # It writes a config.yml for udpbench's traffic (plaintext QUIC-LB config 0: server ID of SIDLEN octets,
 # 8-octet CIDs; backend i on FIRST_BACKEND's port + i owns server ID i) and execs the appliance jar.
 set -euo pipefail
-front=$1 backend=$2 k=$3 sidlen=$4 workdir=$5 transport=${6:-auto} workers=${7:-1} gso=${8:-true}
+front=$1 backend=$2 k=$3 sidlen=$4 workdir=$5 transport=${6:-auto} workers=${7:-1} gso=${8:-true} gro=${9:-true}
 here=$(cd "$(dirname "$0")" && pwd)
 jar="$here/../../lb-appliance/target/lb-appliance-0.1.0-SNAPSHOT.jar"
 java=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -18,7 +18,7 @@ config="$workdir/quiclb.yml"
   echo "server: {type: simple, applicationContextPath: /, adminContextPath: /admin,"
   echo "         connector: {type: http, bindHost: 127.0.0.1, port: 0}}"
   echo "logging: {level: WARN}"
-  echo "forwarder: {transport: $transport, workers: $workers, listeners: ['$front'], flowIdleTimeout: 60s, gso: $gso}"
+  echo "forwarder: {transport: $transport, workers: $workers, listeners: ['$front'], flowIdleTimeout: 60s, gso: $gso, gro: $gro}"
   echo "quicLb:"
   echo "  configs: [{configId: 0, serverIdLength: $sidlen, nonceLength: $((7 - sidlen))}]"
   echo "servers:"

@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  *                        (default 2048, at least 1200, the smallest datagram every QUIC path must carry)
  * @param gso             send runs of equal-size datagrams of one flow as one UDP GSO send when the transport can
  *                        (epoll); default true
+ * @param gro             let the kernel coalesce a client's back-to-back equal-size datagrams into one receive (UDP
+ *                        GRO) when the transport can (epoll); default true
  */
 public record ForwarderSettings(
         TransportKind transport,
@@ -31,7 +33,8 @@ public record ForwarderSettings(
         @MinDuration(value = 1, unit = TimeUnit.SECONDS) Duration flowIdleTimeout,
         @Min(1) Long maxFlows,
         @Min(1201) @Max(65536) Integer maxDatagramSize,
-        Boolean gso) {
+        Boolean gso,
+        Boolean gro) {
 
     /** Fills in defaults. */
     public ForwarderSettings {
@@ -42,16 +45,17 @@ public record ForwarderSettings(
         maxFlows = maxFlows == null ? 1_000_000L : maxFlows;
         maxDatagramSize = maxDatagramSize == null ? 2048 : maxDatagramSize;
         gso = gso == null ? Boolean.TRUE : gso;
+        gro = gro == null ? Boolean.TRUE : gro;
     }
 
-    /** The settings without the GSO switch, which defaults to on. */
+    /** The settings without the GSO and GRO switches, which default to on. */
     public ForwarderSettings(TransportKind transport, Integer workers, List<HostPort> listeners,
                              Duration flowIdleTimeout, Long maxFlows, Integer maxDatagramSize) {
-        this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, null);
+        this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, null, null);
     }
 
     /** @return every default */
     public static ForwarderSettings defaults() {
-        return new ForwarderSettings(null, null, null, null, null, null, null);
+        return new ForwarderSettings(null, null, null, null, null, null, null, null);
     }
 }

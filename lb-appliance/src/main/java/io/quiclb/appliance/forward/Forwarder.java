@@ -11,6 +11,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.TransportKind;
 import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.route.RoutingService;
 import java.net.InetSocketAddress;
@@ -83,8 +84,9 @@ public final class Forwarder implements Managed {
             worker.eventLoop().scheduleAtFixedRate(() -> worker.expire(idleNanos), sweepMillis, sweepMillis,
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}", workerCount, transport,
-                boundAddresses, settings.gso() && transport.supportsGso() ? "on" : "off");
+        LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
+                workerCount, transport, boundAddresses, settings.gso() && transport.supportsGso() ? "on" : "off",
+                settings.gro() && transport.kind() == TransportKind.EPOLL ? "on" : "off");
     }
 
     private void bindListeners() throws InterruptedException {
@@ -96,14 +98,14 @@ public final class Forwarder implements Managed {
                 if (worker.index() > 0 && !transport.reusePort()) {
                     continue;
                 }
+                boolean gro = settings.gro() && transport.kind() == TransportKind.EPOLL;
+                int slot = transport.receiveSlot(settings.maxDatagramSize(), settings.gro());
                 Bootstrap bootstrap = new Bootstrap().group(worker.eventLoop())
                         .channelFactory(transport.channelFactory(address))
                         .option(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
-                                transport.reusePort() ? settings.maxDatagramSize() * RECEIVE_BATCH
-                                        : settings.maxDatagramSize()))
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot))
                         .handler(new ListenerHandler(worker, l));
-                transport.configureListener(bootstrap, settings.maxDatagramSize());
+                transport.configureListener(bootstrap, settings.maxDatagramSize(), settings.gro());
                 Channel channel = bootstrap.bind(address).sync().channel();
                 channels[worker.index()][l] = channel;
                 if (address.getPort() == 0) {
@@ -118,6 +120,21 @@ public final class Forwarder implements Managed {
             // Without SO_REUSEPORT the other workers reply through the first worker's sockets.
             worker.setListeners(own[0] != null || listeners.isEmpty() ? own : channels[0]);
         }
+    }
+
+    /**
+     * Batched receives (recvmmsg, {@value #RECEIVE_BATCH} slots of one datagram each), or with GRO one coalesced
+     * receive per slot-sized buffer: Netty's batched receive hands a coalesced receive on unsplit, so GRO takes the
+     * one-message path, and reads on while datagrams wait rather than stopping when one did not fill its buffer.
+     */
+    private static FixedRecvByteBufAllocator listenerAllocator(Transport transport, boolean gro, int slot) {
+        if (gro) {
+            FixedRecvByteBufAllocator allocator = new FixedRecvByteBufAllocator(slot);
+            allocator.respectMaybeMoreData(false);
+            allocator.maxMessagesPerRead(RECEIVE_BATCH);
+            return allocator;
+        }
+        return new FixedRecvByteBufAllocator(transport.reusePort() ? slot * RECEIVE_BATCH : slot);
     }
 
     @Override

@@ -1,11 +1,14 @@
 package io.quiclb.appliance.forward;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
+import java.net.InetSocketAddress;
 
 /**
- * The handler of one listener socket of one worker: hands each client datagram to the worker, and tells it when
- * a read batch ends so it can flush. Replies the worker sends through this socket and fails to send are counted
+ * The handler of one listener socket of one worker: hands each client datagram to the worker (splitting a UDP GRO
+ * receive back into the datagrams the client sent), and tells it when a read batch ends so it can flush. Replies the worker sends through this socket and fails to send are counted
  * as {@link ForwarderCounter#DROPPED_REPLY_SEND_FAILED}.
  *
  * <p><b>Thread safety:</b> not {@code @Sharable}; one instance per listener socket, on its worker's event loop.
@@ -20,7 +23,32 @@ final class ListenerHandler extends WorkerHandler {
 
     @Override
     void onDatagram(DatagramPacket packet) {
+        if (packet instanceof SegmentedDatagramPacket coalesced
+                && coalesced.content().readableBytes() > coalesced.segmentSize()) {
+            splitCoalesced(coalesced);
+            return;
+        }
         worker.onDatagram(listener, packet);
+    }
+
+    /**
+     * A UDP GRO receive: the kernel coalesced a client's back-to-back datagrams of one size (the last may be shorter)
+     * into one buffer. Each original datagram goes on as a slice of it, in order, with its own envelope, as the
+     * transport would have delivered it.
+     */
+    private void splitCoalesced(SegmentedDatagramPacket coalesced) {
+        final ByteBuf content = coalesced.content();
+        final int segmentSize = coalesced.segmentSize();
+        final InetSocketAddress recipient = coalesced.recipient();
+        final InetSocketAddress sender = coalesced.sender();
+        try {
+            while (content.isReadable()) {
+                ByteBuf segment = content.readRetainedSlice(Math.min(segmentSize, content.readableBytes()));
+                worker.onDatagram(listener, new DatagramPacket(segment, recipient, sender));
+            }
+        } finally {
+            coalesced.release();
+        }
     }
 
     @Override

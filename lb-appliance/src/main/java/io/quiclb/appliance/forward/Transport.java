@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Transport {
     private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+    /** The largest UDP payload (IPv4), what one coalesced receive may hold. */
+    private static final int MAX_UDP_PAYLOAD = 65_507;
 
     private final TransportKind kind;
     private final IoHandlerFactory ioHandlerFactory;
@@ -143,6 +145,17 @@ public final class Transport {
         return kind == TransportKind.EPOLL && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
+    /**
+     * Room for one receive of a listener socket. A coalesced (GRO) receive can be as large as a UDP payload can, and
+     * a smaller buffer would truncate it, so with GRO every slot of a batched receive gets that much; the listener
+     * handler then splits it into the original datagrams.
+     *
+     * @return octets per received datagram or coalesced run
+     */
+    int receiveSlot(int maxDatagramSize, boolean gro) {
+        return gro && kind == TransportKind.EPOLL ? MAX_UDP_PAYLOAD : maxDatagramSize;
+    }
+
     /** @return whether several sockets may bind one address (SO_REUSEPORT), so each worker gets its own */
     public boolean reusePort() {
         return kind != TransportKind.NIO;
@@ -153,11 +166,14 @@ public final class Transport {
      * {@code maxDatagramSize} octets per system call where the transport has them (as many as the receive buffer
      * holds).
      */
-    void configureListener(Bootstrap bootstrap, int maxDatagramSize) {
+    void configureListener(Bootstrap bootstrap, int maxDatagramSize, boolean gro) {
         switch (kind) {
             case EPOLL:
                 bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
-                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize);
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot(maxDatagramSize, gro));
+                if (gro) {
+                    bootstrap.option(EpollChannelOption.UDP_GRO, true);
+                }
                 break;
             case IO_URING:
                 bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)

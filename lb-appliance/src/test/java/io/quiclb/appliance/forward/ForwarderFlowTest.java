@@ -118,6 +118,50 @@ class ForwarderFlowTest {
     }
 
     @Test
+    void shouldForwardEachDatagramOfAClientsGsoSendThatTheKernelCoalescedForTheListener() throws Exception {
+        Assumptions.assumeTrue(Transport.available().contains(TransportKind.EPOLL)
+                && Transport.select(TransportKind.EPOLL).supportsGso(), "epoll with UDP GSO and GRO");
+        io.netty.channel.EventLoopGroup clientGroup = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.EpollIoHandler.newFactory());
+        try (UdpBackend a = new UdpBackend("a");
+             ForwarderFixture fixture = new ForwarderFixture(TransportKind.EPOLL, 1, Duration.seconds(60), 100,
+                     List.of(CONFIG), List.of(server("a", a, Map.of(0, "0a01"))))) {
+            // A client that sends like a QUIC stack with GSO: 12 datagrams in one UDP_SEGMENT send, which loopback
+            // hands to the GRO-enabled listener as one coalesced receive.
+            io.netty.channel.Channel client = new io.netty.bootstrap.Bootstrap().group(clientGroup)
+                    .channel(io.netty.channel.epoll.EpollDatagramChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .bind(new java.net.InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            try {
+                byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0).nextConnectionId();
+                List<String> payloads = new java.util.ArrayList<>();
+                for (int i = 10; i < 21; i++) {
+                    payloads.add("gro-" + i);
+                }
+                payloads.add("end");
+                io.netty.buffer.ByteBuf all = io.netty.buffer.Unpooled.directBuffer();
+                for (String payload : payloads) {
+                    all.writeBytes(QuicPackets.shortHeader(cid, payload));
+                }
+                int segmentSize = QuicPackets.shortHeader(cid, payloads.get(0)).length;
+                client.writeAndFlush(new io.netty.channel.unix.SegmentedDatagramPacket(all, segmentSize,
+                        fixture.address)).sync();
+                for (String payload : payloads) {
+                    UdpBackend.Received received = a.poll(5_000);
+                    assertNotNull(received, "datagram " + payload);
+                    assertEquals(payload, QuicPackets.shortPayload(received.payload(), 9), "in order and intact");
+                }
+                assertNull(a.poll(200), "nothing more");
+                assertEquals(payloads.size(), fixture.forwarder.total(ForwarderCounter.ROUTED_BY_CID));
+            } finally {
+                client.close().sync();
+            }
+        } finally {
+            clientGroup.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
     void shouldCountOneMillionRandomAndMutatedDatagramsWithoutLeaking() throws Exception {
         fuzz(Transport.available().get(0), 1_000_000);
     }

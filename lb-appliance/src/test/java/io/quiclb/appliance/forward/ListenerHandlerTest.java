@@ -190,6 +190,27 @@ class ListenerHandlerTest {
         assertEquals(3, worker.counters().get(ForwarderCounter.DROPPED_SEND_FAILED));
     }
 
+    @Test
+    void shouldSplitAGroReceiveIntoTheDatagramsTheClientSent() {
+        byte[] cid = cid();
+        List<byte[]> sent = List.of(QuicPackets.shortHeader(cid, "g1"), QuicPackets.shortHeader(cid, "g2"),
+                QuicPackets.shortHeader(cid, "g"));
+        java.io.ByteArrayOutputStream coalesced = new java.io.ByteArrayOutputStream();
+        sent.forEach(coalesced::writeBytes);
+        // What a UDP GRO receive delivers: one buffer, and the size of every datagram in it but the last.
+        listener.writeInbound(new SegmentedDatagramPacket(Unpooled.wrappedBuffer(coalesced.toByteArray()),
+                sent.get(0).length, LISTENER, CLIENT));
+        EmbeddedChannel upstream = upstreams.get(new InetSocketAddress("127.0.0.1", 5001));
+        for (byte[] datagram : sent) {
+            ByteBuf forwarded = upstream.readOutbound();
+            assertArrayEquals(datagram, ByteBufUtil.getBytes(forwarded));
+            forwarded.release();
+        }
+        assertNull(upstream.readOutbound());
+        assertEquals(3, worker.counters().get(ForwarderCounter.RECEIVED));
+        assertEquals(3, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
+    }
+
     private static Object[] packets(byte[] cid, String... payloads) {
         Object[] packets = new Object[payloads.length];
         for (int i = 0; i < payloads.length; i++) {
