@@ -8,7 +8,7 @@
 # It writes a config.yml for udpbench's traffic (plaintext QUIC-LB config 0: server ID of SIDLEN octets,
 # 8-octet CIDs; backend i on FIRST_BACKEND's port + i owns server ID i) and execs the appliance jar.
 set -euo pipefail
-front=$1 backend=$2 k=$3 sidlen=$4 workdir=$5 transport=${6:-auto} workers=${7:-1} gso=${8:-true} gro=${9:-true}
+front=$1 backend=$2 k=$3 sidlen=$4 workdir=$5 transport=${6:-auto} workers=${7:-1} gso=${8:-true} gro=${9:-false}
 here=$(cd "$(dirname "$0")" && pwd)
 jar="$here/../../lb-appliance/target/lb-appliance-0.1.0-SNAPSHOT.jar"
 java=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * @param gso             send runs of equal-size datagrams of one flow as one UDP GSO send when the transport can
  *                        (epoll); default true
  * @param gro             let the kernel coalesce a client's back-to-back equal-size datagrams into one receive (UDP
- *                        GRO) when the transport can (epoll); default true
+ *                        GRO) when the transport can (epoll); default false (see docs/configuration.md)
  */
 public record ForwarderSettings(
         TransportKind transport,
@@ -45,10 +45,10 @@ public record ForwarderSettings(
         maxFlows = maxFlows == null ? 1_000_000L : maxFlows;
         maxDatagramSize = maxDatagramSize == null ? 2048 : maxDatagramSize;
         gso = gso == null ? Boolean.TRUE : gso;
-        gro = gro == null ? Boolean.TRUE : gro;
+        gro = gro == null ? Boolean.FALSE : gro;
     }
 
-    /** The settings without the GSO and GRO switches, which default to on. */
+    /** The settings without the GSO and GRO switches: GSO on, GRO off. */
     public ForwarderSettings(TransportKind transport, Integer workers, List<HostPort> listeners,
                              Duration flowIdleTimeout, Long maxFlows, Integer maxDatagramSize) {
         this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, null, null);

@@ -27,9 +27,15 @@ final class ForwarderFixture implements AutoCloseable {
 
     ForwarderFixture(TransportKind transport, int workers, Duration idle, long maxFlows, List<LbConfigEntry> configs,
                      List<ServerEntry> servers) throws Exception {
+        this(transport, workers, idle, maxFlows, configs, servers, false);
+    }
+
+    /** @param gro whether the listeners take UDP GRO receives (forwarder.gro) */
+    ForwarderFixture(TransportKind transport, int workers, Duration idle, long maxFlows, List<LbConfigEntry> configs,
+                     List<ServerEntry> servers, boolean gro) throws Exception {
         this.routing = new RoutingService(workers, new QuicLbSettings(configs), servers);
         this.forwarder = new Forwarder(new ForwarderSettings(transport, workers,
-                List.of(HostPort.parse("127.0.0.1:0")), idle, maxFlows, 2048), routing);
+                List.of(HostPort.parse("127.0.0.1:0")), idle, maxFlows, 2048, null, gro), routing);
         forwarder.start();
         this.address = forwarder.boundAddresses().get(0);
     }

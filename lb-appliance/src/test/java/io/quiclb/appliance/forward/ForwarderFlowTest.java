@@ -125,7 +125,7 @@ class ForwarderFlowTest {
                 io.netty.channel.epoll.EpollIoHandler.newFactory());
         try (UdpBackend a = new UdpBackend("a");
              ForwarderFixture fixture = new ForwarderFixture(TransportKind.EPOLL, 1, Duration.seconds(60), 100,
-                     List.of(CONFIG), List.of(server("a", a, Map.of(0, "0a01"))))) {
+                     List.of(CONFIG), List.of(server("a", a, Map.of(0, "0a01"))), true)) {
             // A client that sends like a QUIC stack with GSO: 12 datagrams in one UDP_SEGMENT send, which loopback
             // hands to the GRO-enabled listener as one coalesced receive.
             io.netty.channel.Channel client = new io.netty.bootstrap.Bootstrap().group(clientGroup)
