@@ -11,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.quiclb.appliance.config.ForwarderSettings;
-import io.quiclb.appliance.config.TransportKind;
 import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.route.RoutingService;
 import java.net.InetSocketAddress;
@@ -63,17 +62,20 @@ public final class Forwarder implements Managed {
         group = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("quiclb-worker"),
                 transport.ioHandlerFactory());
         int maxTableEntries = (int) Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
+        // What the settings ask for and the transport can do: decided once, used for every worker and listener.
+        boolean gso = settings.gso() && transport.supportsGso();
+        boolean gro = settings.gro() && transport.supportsGro();
         int index = 0;
         for (EventExecutor executor : group) {
             EventLoop eventLoop = (EventLoop) executor;
             Worker worker = new Worker(index++, eventLoop,
                     new BootstrapUpstreamOpener(eventLoop, transport, settings.maxDatagramSize()), routing, flowCount,
                     settings.maxFlows(), maxTableEntries, settings.maxDatagramSize());
-            worker.setGso(settings.gso() && transport.supportsGso());
+            worker.setGso(gso);
             workers.add(worker);
         }
         try {
-            bindListeners();
+            bindListeners(gro);
         } catch (Exception e) {
             stop();
             throw e;
@@ -85,11 +87,11 @@ public final class Forwarder implements Managed {
                     TimeUnit.MILLISECONDS);
         }
         LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
-                workerCount, transport, boundAddresses, settings.gso() && transport.supportsGso() ? "on" : "off",
-                settings.gro() && transport.kind() == TransportKind.EPOLL ? "on" : "off");
+                workerCount, transport, boundAddresses, gso ? "on" : "off", gro ? "on" : "off");
     }
 
-    private void bindListeners() throws InterruptedException {
+    /** @param gro whether the listeners take UDP GRO receives (the transport can) */
+    private void bindListeners(boolean gro) throws InterruptedException {
         List<HostPort> listeners = settings.listeners();
         Channel[][] channels = new Channel[workers.size()][listeners.size()];
         for (int l = 0; l < listeners.size(); l++) {
@@ -98,14 +100,13 @@ public final class Forwarder implements Managed {
                 if (worker.index() > 0 && !transport.reusePort()) {
                     continue;
                 }
-                boolean gro = settings.gro() && transport.kind() == TransportKind.EPOLL;
-                int slot = transport.receiveSlot(settings.maxDatagramSize(), settings.gro());
+                int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
                 Bootstrap bootstrap = new Bootstrap().group(worker.eventLoop())
                         .channelFactory(transport.channelFactory(address))
                         .option(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF)
                         .option(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot))
                         .handler(new ListenerHandler(worker, l));
-                transport.configureListener(bootstrap, settings.maxDatagramSize(), settings.gro());
+                transport.configureListener(bootstrap, settings.maxDatagramSize(), gro);
                 Channel channel = bootstrap.bind(address).sync().channel();
                 channels[worker.index()][l] = channel;
                 if (address.getPort() == 0) {

@@ -145,15 +145,21 @@ public final class Transport {
         return kind == TransportKind.EPOLL && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
+    /** @return whether this transport's listeners can take UDP GRO receives: epoll (Netty's io_uring and NIO cannot) */
+    public boolean supportsGro() {
+        return kind == TransportKind.EPOLL;
+    }
+
     /**
      * Room for one receive of a listener socket. A coalesced (GRO) receive can be as large as a UDP payload can, and
      * a smaller buffer would truncate it, so with GRO every slot of a batched receive gets that much; the listener
      * handler then splits it into the original datagrams.
      *
+     * @param gro whether the listener takes GRO receives ({@link #supportsGro} and asked for)
      * @return octets per received datagram or coalesced run
      */
     int receiveSlot(int maxDatagramSize, boolean gro) {
-        return gro && kind == TransportKind.EPOLL ? MAX_UDP_PAYLOAD : maxDatagramSize;
+        return gro ? MAX_UDP_PAYLOAD : maxDatagramSize;
     }
 
     /** @return whether several sockets may bind one address (SO_REUSEPORT), so each worker gets its own */

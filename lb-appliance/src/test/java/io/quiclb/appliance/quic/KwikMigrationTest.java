@@ -20,8 +20,6 @@ import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.FirstOctet;
 import io.quiclb.codec.ServerId;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.kwik.core.QuicClientConnection;
-import tech.kwik.core.QuicStream;
 import tech.kwik.core.impl.QuicClientConnectionImpl;
 
 /**
@@ -76,7 +73,7 @@ class KwikMigrationTest {
         try {
             List<String> answers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                answers.add(request(connection));
+                answers.add(KwikClients.request(connection));
             }
             QuicClientConnectionImpl client = (QuicClientConnectionImpl) connection;
             byte[] before = client.getDestinationConnectionId();
@@ -84,7 +81,7 @@ class KwikMigrationTest {
             client.changeAddress();
             long routedBefore = forwarder.total(ForwarderCounter.ROUTED_BY_CID);
             for (int i = 0; i < 3; i++) {
-                answers.add(request(connection));
+                answers.add(KwikClients.request(connection));
             }
             assertTrue(!java.util.Arrays.equals(before, client.getDestinationConnectionId()), "new CID after migration");
             assertEquals(1, column(answers, 0).size(), "one server: " + answers);
@@ -100,7 +97,7 @@ class KwikMigrationTest {
         QuicClientConnection connection = connect();
         try {
             List<String> answers = new ArrayList<>();
-            answers.add(request(connection));
+            answers.add(KwikClients.request(connection));
             QuicClientConnectionImpl client = (QuicClientConnectionImpl) connection;
             assertEquals(0, FirstOctet.configId(client.getDestinationConnectionId()[0]));
             // 1. The load balancer learns the new config first; 2. the servers switch to it.
@@ -116,7 +113,7 @@ class KwikMigrationTest {
             // the CID it retires (quiche then closes the connection with PROTOCOL_VIOLATION).
             for (int step = 0; step < 10 && FirstOctet.configId(client.getDestinationConnectionId()[0]) != 1; step++) {
                 client.nextDestinationConnectionId();
-                answers.add(request(connection));
+                answers.add(KwikClients.request(connection));
                 client.getDestinationConnectionIds().forEach((sequence, info) -> {
                     if (info.getConnectionIdStatus() == tech.kwik.core.cid.ConnectionIdStatus.USED) {
                         client.retireDestinationConnectionId(sequence);
@@ -129,7 +126,7 @@ class KwikMigrationTest {
                     .map(e -> new ServerEntry(e.name(), e.address(), Map.of(1, e.serverIds().get(1)), List.of()))
                     .toList());
             for (int i = 0; i < 3; i++) {
-                answers.add(request(connection));
+                answers.add(KwikClients.request(connection));
             }
             assertEquals(1, column(answers, 0).size(), "one server: " + answers);
             assertTrue(forwarder.routedByConfig(1) > 0);
@@ -150,22 +147,7 @@ class KwikMigrationTest {
     }
 
     private QuicClientConnection connect() throws IOException {
-        QuicClientConnection connection = QuicClientConnection.newBuilder()
-                .uri(URI.create("https://127.0.0.1:" + forwarder.boundAddresses().get(0).getPort()))
-                .applicationProtocol(TestQuicServer.ALPN)
-                .noServerCertificateCheck()
-                .maxIdleTimeout(java.time.Duration.ofSeconds(30))
-                .connectTimeout(java.time.Duration.ofSeconds(10))
-                .build();
-        connection.connect();
-        return connection;
-    }
-
-    private static String request(QuicClientConnection connection) throws IOException {
-        QuicStream stream = connection.createStream(true);
-        stream.getOutputStream().write("GET\r\n".getBytes(StandardCharsets.US_ASCII));
-        stream.getOutputStream().close();
-        return new String(stream.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        return KwikClients.connect(forwarder.boundAddresses().get(0));
     }
 
     private static Set<String> column(List<String> answers, int index) {
