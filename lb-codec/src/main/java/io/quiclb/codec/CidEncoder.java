@@ -14,7 +14,9 @@ import java.security.SecureRandom;
  * cipher under a key local to this encoder: nonces stay unique, and look random to anyone else.
  *
  * <p>When a counter is exhausted the encoder switches to the configuration given to {@link #setNextConfig}, or,
- * without one, issues unroutable CIDs: config ID 0b111, the length self-encoded, the rest random (§3.2, §9.6).
+ * without one, issues unroutable CIDs: config ID 0b111, the length self-encoded, the rest random (§3.2, §9.6), as
+ * long as the last configuration's CIDs but never shorter than {@value #MIN_UNROUTABLE_CID_LENGTH} octets (§3.2:
+ * they SHOULD be at least 8 octets, so 7 random octets make collisions unlikely).
  * After {@link #update} it never issues a CID of the old configuration again (§3.1).
  *
  * <pre>{@code
@@ -32,6 +34,11 @@ import java.security.SecureRandom;
 public final class CidEncoder {
     /** Result of {@link #encode}: the destination has no room for the CID; nothing was issued. */
     public static final int DESTINATION_TOO_SMALL = -1;
+    /**
+     * The shortest unroutable (0b111) CID issued: draft-21 §3.2, "The connection ID SHOULD be of at least length 8 to
+     * provide 7 bytes of entropy after the first octet".
+     */
+    public static final int MIN_UNROUTABLE_CID_LENGTH = 8;
 
     private final AesEngine engine;
     private final RandomSource random;
@@ -248,7 +255,8 @@ public final class CidEncoder {
     /**
      * Makes {@code current} a configuration with nonces left: an exhausted one gives way to {@code next}, and
      * without a next one to unroutable CIDs (§9.6). A next configuration given while issuing unroutable CIDs
-     * takes over at once. Unroutable CIDs keep the length of the last configuration in use.
+     * takes over at once. Unroutable CIDs keep the length of the last configuration in use, or
+     * {@value #MIN_UNROUTABLE_CID_LENGTH} octets when that is shorter (§3.2).
      */
     private void settle() {
         while (current == null ? next != null : current.counter.remaining() == 0) {
@@ -256,7 +264,7 @@ public final class CidEncoder {
             next = null;
         }
         if (current != null) {
-            unroutableCidLength = current.cidLength;
+            unroutableCidLength = Math.max(MIN_UNROUTABLE_CID_LENGTH, current.cidLength);
         }
     }
 

@@ -154,6 +154,18 @@ class CidEncoderTest {
     }
 
     @Test
+    void shouldIssueUnroutableCidsOfAtLeastEightOctets() {
+        // draft-21 §3.2: 0b111 CIDs "SHOULD be of at least length 8"; this config's CIDs are 1 + 1 + 4 = 6 octets.
+        QuicLbConfig config = QuicLbConfig.builder(0, 1, 4).key(KEY).build();
+        CidEncoder encoder = encoder(config, ServerId.fromHex("07"), 0, 12);
+        assertEquals(6, encoder.cidLength());
+        encoder.skipNonces(encoder.remainingNonces());
+        assertEquals(CidEncoder.MIN_UNROUTABLE_CID_LENGTH, encoder.cidLength());
+        assertUnroutable(encoder, 8);
+        assertEquals(CidEncoder.DESTINATION_TOO_SMALL, encoder.encode(new byte[7], 0));
+    }
+
+    @Test
     void shouldNeverIssueTheOldConfigAfterAnUpdate() {
         QuicLbConfig old = QuicLbConfig.builder(0, 2, 6).key(KEY).build();
         QuicLbConfig fresh = QuicLbConfig.builder(1, 2, 6).key(OTHER_KEY).build();

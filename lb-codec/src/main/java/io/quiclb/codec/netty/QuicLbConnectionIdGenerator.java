@@ -3,6 +3,7 @@ package io.quiclb.codec.netty;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.quiclb.codec.AesEngine;
 import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.FirstOctet;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
 import java.nio.ByteBuffer;
@@ -14,7 +15,13 @@ import java.nio.ByteBuffer;
  * (draft-ietf-quic-load-balancers-21 §5.4). Netty's own inputs (the client's CIDs) are ignored.
  *
  * <p>Netty parses short headers with a fixed CID length, so the QUIC codec must be built with
- * {@code localConnectionIdLength(generator.cidLength())}, and a config rotation must keep that length. (Unrelated to
+ * {@code localConnectionIdLength(generator.cidLength())}, and a config rotation must keep that length. That length
+ * is the configuration's CID length, or {@value CidEncoder#MIN_UNROUTABLE_CID_LENGTH} octets when the configuration's
+ * CIDs are shorter: the unroutable (0b111) CIDs issued once nonces run out SHOULD be at least that long (draft-21
+ * §3.2), and they must have the codec's length. The octets past a shorter configuration's CID are random: draft-21
+ * §5.4 lets a server append octets "for its own use" when every server using the configuration appends the same
+ * number, which every generator does; load balancers read only the first 1 + server ID + nonce octets. When the
+ * configuration self-encodes its length, the first octet then describes the whole CID. (Unrelated to
  * CIDs but easy to miss: a connection {@code handler(...)} given to the builder is added to every connection, so it
  * must be sharable, e.g. a {@code ChannelInitializer}; a plain handler makes every connection after the first hang.)
  *
@@ -39,6 +46,7 @@ import java.nio.ByteBuffer;
 public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenerator {
     private final CidEncoder encoder;
     private final int cidLength;
+    private final java.security.SecureRandom appended = new java.security.SecureRandom();
 
     /**
      * @param config   the configuration to issue CIDs with
@@ -54,7 +62,11 @@ public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenera
      */
     public QuicLbConnectionIdGenerator(CidEncoder encoder) {
         this.encoder = encoder;
-        this.cidLength = encoder.cidLength();
+        this.cidLength = paddedLength(encoder.cidLength());
+    }
+
+    private static int paddedLength(int configCidLength) {
+        return Math.max(configCidLength, CidEncoder.MIN_UNROUTABLE_CID_LENGTH);
     }
 
     /** @return the length of every CID issued: pass it to {@code localConnectionIdLength} */
@@ -99,7 +111,17 @@ public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenera
                     + " to it): length=" + length);
         }
         byte[] cid = new byte[cidLength];
-        encoder.encode(cid, 0);
+        int written = encoder.encode(cid, 0);
+        if (written < cidLength) {
+            // A configuration with CIDs shorter than 8 octets: random appended octets (draft-21 §5.4).
+            byte[] tail = new byte[cidLength - written];
+            appended.nextBytes(tail);
+            System.arraycopy(tail, 0, cid, written, tail.length);
+            QuicLbConfig config = encoder.config();
+            if (config != null && config.lengthSelfEncoded()) {
+                cid[0] = FirstOctet.of(config.configId(), cidLength - 1);
+            }
+        }
         return ByteBuffer.wrap(cid);
     }
 
@@ -124,9 +146,10 @@ public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenera
     }
 
     private void requireLength(QuicLbConfig config) {
-        if (config.cidLength() != cidLength) {
+        if (paddedLength(config.cidLength()) != cidLength) {
             throw new IllegalArgumentException("must keep cidLength=" + cidLength + " (the QUIC codec's"
-                    + " localConnectionIdLength): config.cidLength=" + config.cidLength());
+                    + " localConnectionIdLength; configurations shorter than " + CidEncoder.MIN_UNROUTABLE_CID_LENGTH
+                    + " octets are padded to it): config.cidLength=" + config.cidLength());
         }
     }
 }

@@ -42,11 +42,46 @@ class QuicLbConnectionIdGeneratorTest {
         assertEquals(1, FirstOctet.configId(id.get(0)));
         assertEquals(next, ids.config());
         QuicLbConfig longer = QuicLbConfig.builder(2, 3, 6).key(KEY).build();
-        assertEquals("must keep cidLength=9 (the QUIC codec's localConnectionIdLength): config.cidLength=10",
+        assertEquals("must keep cidLength=9 (the QUIC codec's localConnectionIdLength; configurations shorter than 8"
+                + " octets are padded to it): config.cidLength=10",
                 assertThrows(IllegalArgumentException.class, () -> ids.update(longer, ServerId.fromHex("0c0c01")))
                         .getMessage());
         assertEquals("must equal cidLength=9 (set localConnectionIdLength to it): length=20",
                 assertThrows(IllegalArgumentException.class, () -> ids.newId(20)).getMessage());
+    }
+
+    @Test
+    void shouldPadShortConfigurationsToEightOctetsSoUnroutableCidsKeepTheCodecsLength() {
+        // 1 + 1 + 4 = 6 octets: draft-21 §3.2 wants 0b111 CIDs of at least 8, and Netty fixes one length, so every
+        // CID is 8 octets: the QUIC-LB CID and 2 random appended octets (§5.4), the first octet describing all 8.
+        QuicLbConfig shortConfig = QuicLbConfig.builder(2, 1, 4).key(KEY).build();
+        io.quiclb.codec.CidEncoder encoder = new io.quiclb.codec.CidEncoder(shortConfig, ServerId.fromHex("07"), 0);
+        QuicLbConnectionIdGenerator ids = new QuicLbConnectionIdGenerator(encoder);
+        assertEquals(8, ids.cidLength());
+        CidDecoder decoder = new CidDecoder(shortConfig);
+        byte[] serverId = new byte[15];
+        java.util.Set<String> tails = new java.util.HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            byte[] cid = bytes(ids.newId(8));
+            assertEquals(8, cid.length);
+            assertEquals(2, FirstOctet.configId(cid[0]));
+            assertEquals(8, FirstOctet.selfEncodedCidLength(cid[0]));
+            assertEquals(1, decoder.decode(cid, 0, cid.length, serverId, 0));
+            assertEquals("07", Hex.encode(serverId, 0, 1));
+            tails.add(Hex.encode(cid, 6, 2));
+        }
+        assertEquals(true, tails.size() > 40, "appended octets are random: " + tails.size() + " of 50 distinct");
+        io.quiclb.codec.Exhaustion.exhaust(encoder);
+        byte[] unroutable = bytes(ids.newId(8));
+        assertEquals(QuicLbConfig.UNROUTABLE_CONFIG_ID, FirstOctet.configId(unroutable[0]));
+        assertEquals(8, FirstOctet.selfEncodedCidLength(unroutable[0]));
+        assertEquals(CidDecoder.UNROUTABLE_CODEPOINT, decoder.decode(unroutable, 0, 8, serverId, 0));
+    }
+
+    private static byte[] bytes(ByteBuffer id) {
+        byte[] cid = new byte[id.remaining()];
+        id.get(cid);
+        return cid;
     }
 
     @Test
