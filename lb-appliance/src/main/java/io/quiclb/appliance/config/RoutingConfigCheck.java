@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * The rules that span entries of {@code quicLb.configs} and {@code servers}: every configuration is valid
  * QUIC-LB (draft-21 §5.3), config IDs and server names are unique, every server ID has its configuration's length
- * and belongs to one server only within that configuration, and thread sockets fit the thread ID space.
+ * and belongs to one server only within that configuration, no server ID of a plaintext configuration is also a
+ * server ID in an encrypted one (§9.7), and thread sockets fit the thread ID space.
  *
  * <p>Each problem is one line that starts with the YAML path of the offending key.
  *
@@ -116,6 +117,46 @@ public final class RoutingConfigCheck {
             if (threadIdLength > 0 && server.threadSockets().size() > threadIds) {
                 problems.add(path + ".threadSockets: must be at most " + threadIds + " (threadIdLength="
                         + threadIdLength + "): threadSockets=" + server.threadSockets().size());
+            }
+        }
+        for (int i = 0; i < servers.size(); i++) {
+            problems.addAll(mixedAllocationProblems("servers[" + i + "]", servers.get(i), configs, owners));
+        }
+        return problems;
+    }
+
+    /**
+     * draft-21 §9.7: four-pass encryption is open to distinguishing attacks given known plaintext, so deployments
+     * that mix plaintext and encrypted configurations "MUST use different server ID allocations for the clear text
+     * and the encrypted versions": a server ID that plaintext CIDs show to everyone must not be one that encrypted
+     * CIDs hide, whichever server holds it.
+     */
+    private static List<String> mixedAllocationProblems(String path, ServerEntry server,
+                                                        Map<Integer, QuicLbConfig> configs,
+                                                        Map<Integer, Map<String, String>> owners) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<Integer, String> sid : new java.util.TreeMap<>(server.serverIds()).entrySet()) {
+            QuicLbConfig plaintext = configs.get(sid.getKey());
+            if (plaintext == null || plaintext.hasKey()) {
+                continue;
+            }
+            String hex;
+            try {
+                hex = Hex.encode(Hex.decode("serverId", sid.getValue()));
+            } catch (IllegalArgumentException e) {
+                continue; // reported above
+            }
+            for (QuicLbConfig encrypted : new java.util.TreeMap<>(configs).values()) {
+                if (!encrypted.hasKey() || encrypted.serverIdLength() != plaintext.serverIdLength()) {
+                    continue;
+                }
+                String owner = owners.getOrDefault(encrypted.configId(), Map.of()).get(hex);
+                if (owner != null) {
+                    problems.add(path + ".serverIds[" + sid.getKey() + "]: must not be a server ID of an encrypted"
+                            + " config (draft-21 §9.7: plaintext and encrypted configs MUST use different server ID"
+                            + " allocations): serverId=" + hex + " in plaintext config " + plaintext.configId()
+                            + " is " + owner + "'s in encrypted config " + encrypted.configId());
+                }
             }
         }
         return problems;

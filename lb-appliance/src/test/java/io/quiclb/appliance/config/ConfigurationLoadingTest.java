@@ -88,6 +88,37 @@ class ConfigurationLoadingTest {
     }
 
     @Test
+    void shouldRefuseAServerIdSharedByAPlaintextAndAnEncryptedConfig() {
+        // draft-21 §9.7: "Such deployments MUST use different server ID allocations for the clear text and the
+        // encrypted versions." s1 holds 0a01 in keyed config 0 and in plaintext config 1; s2's 0b02 in plaintext
+        // config 1 is s3's in keyed config 0. Server IDs of another length in config 2 do not collide.
+        String yaml = String.join("\n",
+                "quicLb:",
+                "  configs:",
+                "    - {configId: 0, serverIdLength: 2, nonceLength: 6, key: " + KEY + "}",
+                "    - {configId: 1, serverIdLength: 2, nonceLength: 6}",
+                "    - {configId: 2, serverIdLength: 3, nonceLength: 6}",
+                "servers:",
+                "  - {name: s1, address: '127.0.0.1:5001', serverIds: {0: '0a01', 1: '0A01', 2: '0a0101'}}",
+                "  - {name: s2, address: '127.0.0.1:5002', serverIds: {1: '0b02'}}",
+                "  - {name: s3, address: '127.0.0.1:5003', serverIds: {0: '0b02'}}",
+                "");
+        String message = assertThrows(ConfigurationException.class, () -> load(yaml)).getMessage();
+        for (String problem : new String[] {
+            "servers[0].serverIds[1]: must not be a server ID of an encrypted config (draft-21 §9.7: plaintext and"
+                    + " encrypted configs MUST use different server ID allocations): serverId=0a01 in plaintext"
+                    + " config 1 is s1's in encrypted config 0",
+            "servers[1].serverIds[1]: must not be a server ID of an encrypted config (draft-21 §9.7: plaintext and"
+                    + " encrypted configs MUST use different server ID allocations): serverId=0b02 in plaintext"
+                    + " config 1 is s3's in encrypted config 0",
+        }) {
+            assertTrue(message.contains(problem), "missing: " + problem + "\nin: " + message);
+        }
+        assertFalse(message.contains("serverIds[2]"), message);
+        assertFalse(message.contains(KEY), message);
+    }
+
+    @Test
     void shouldRejectTooManyThreadSockets() {
         StringBuilder sockets = new StringBuilder();
         for (int i = 0; i < 257; i++) {

@@ -112,6 +112,23 @@ class ApiTest {
     }
 
     @Test
+    void shouldRefuseAServerIdOfAnEncryptedConfigInAPlaintextOne() throws Exception {
+        // draft-21 §9.7. Config 0 (api-test.yml) is keyed and s1 holds 0a01 in it.
+        assertEquals(200, api.put("/api/v1/configs/6", "{\"serverIdLength\":2,\"nonceLength\":6}").status());
+        try {
+            ApiClient.Reply mixed = api.put("/api/v1/servers/s7",
+                    "{\"address\":\"127.0.0.1:5007\",\"serverIds\":{\"6\":\"0a01\"}}");
+            assertEquals(422, mixed.status(), mixed.body());
+            assertTrue(mixed.body().contains("serverId=0a01 in plaintext config 6 is s1's in encrypted config 0"),
+                    mixed.body());
+            assertTrue(mixed.body().contains("draft-21 §9.7"), mixed.body());
+            assertEquals(404, api.get("/api/v1/servers/s7").status());
+        } finally {
+            assertEquals(204, api.call("DELETE", "/api/v1/configs/6", ApiClient.ADMIN, null).status());
+        }
+    }
+
+    @Test
     void shouldDrainAServerFromFirstFlightsOnly() throws Exception {
         ApiClient.Reply drained = api.call("POST", "/api/v1/servers/s2/drain", ApiClient.ADMIN, null);
         assertEquals(200, drained.status());
