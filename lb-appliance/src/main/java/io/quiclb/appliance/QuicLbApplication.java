@@ -69,6 +69,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 Set.of());
         RoutingState initial = ControlPlane.initialState(store, seeds);
         RoutingService routing = new RoutingService(workers, initial);
+        routing.setPanicThreshold(configuration.getHealth().panicThreshold());
         Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
         if (configuration.getDemo().backends()) {
             // Registered first, so the backends listen before the forwarder and the health prober start.
@@ -82,6 +83,8 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
         environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));
         environment.healthChecks().register("routing", new RoutingHealthCheck(routing));
+        environment.metrics().register("quiclb.routing.panic",
+                (com.codahale.metrics.Gauge<Integer>) () -> routing.current().panic() ? 1 : 0);
         environment.lifecycle().manage(new HealthProber(configuration.getHealth(), routing, control));
         environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
                 .addMapping("/prometheus");

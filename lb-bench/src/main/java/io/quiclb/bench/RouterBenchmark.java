@@ -5,6 +5,8 @@ import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.decision.DecisionTables;
+import io.quiclb.appliance.forward.LocalAddresses;
 import io.quiclb.appliance.forward.Router;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
@@ -54,7 +56,8 @@ public class RouterBenchmark {
     public boolean keyed;
 
     private RouteTable table;
-    private final Router router = new Router(100_000);
+    private final Router router = new Router(new DecisionTables(100_000),
+            LocalAddresses.of(List.of(new InetSocketAddress("127.0.0.1", 4433))));
     private final InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
     private final byte[][] routable = new byte[DATAGRAMS][];
     private final byte[][] junk = new byte[DATAGRAMS][];

@@ -21,6 +21,7 @@ public final class ConsistentRoutingValidator implements ConstraintValidator<Con
                 RoutingConfigCheck.problems(configuration.getQuicLb(), configuration.getServers()));
         if (configuration.getForwarder() != null && configuration.getForwarder().listeners() != null) {
             problems.addAll(RoutingConfigCheck.listenerProblems(configuration.getForwarder().listeners()));
+            problems.addAll(configuration.getForwarder().problems());
         }
         if (problems.isEmpty()) {
             return true;

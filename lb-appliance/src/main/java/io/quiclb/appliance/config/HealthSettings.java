@@ -16,13 +16,16 @@ import java.util.concurrent.TimeUnit;
  * @param timeout            how long to wait for the Version Negotiation reply (default 500ms; less than interval)
  * @param unhealthyThreshold consecutive failures before a server is down (default 3)
  * @param healthyThreshold   consecutive successes before it is up again (default 2)
+ * @param panicThreshold     per cent of the servers that are not draining that must answer probes; below it first
+ *                           flights go to all of them as if they did (default 50; 0 never panics)
  */
 public record HealthSettings(
         Boolean enabled,
         @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS) Duration interval,
         @MinDuration(value = 10, unit = TimeUnit.MILLISECONDS) Duration timeout,
         @Min(1) @Max(100) Integer unhealthyThreshold,
-        @Min(1) @Max(100) Integer healthyThreshold) {
+        @Min(1) @Max(100) Integer healthyThreshold,
+        @Min(0) @Max(100) Integer panicThreshold) {
 
     /** Fills in defaults. */
     public HealthSettings {
@@ -31,6 +34,7 @@ public record HealthSettings(
         timeout = timeout == null ? Duration.milliseconds(500) : timeout;
         unhealthyThreshold = unhealthyThreshold == null ? 3 : unhealthyThreshold;
         healthyThreshold = healthyThreshold == null ? 2 : healthyThreshold;
+        panicThreshold = panicThreshold == null ? 50 : panicThreshold;
         if (timeout.toNanoseconds() >= interval.toNanoseconds()) {
             throw new IllegalArgumentException("health.timeout must be less than health.interval: timeout="
                     + timeout + ", interval=" + interval);
@@ -39,6 +43,6 @@ public record HealthSettings(
 
     /** @return every default */
     public static HealthSettings defaults() {
-        return new HealthSettings(null, null, null, null, null);
+        return new HealthSettings(null, null, null, null, null, null);
     }
 }

@@ -10,22 +10,33 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.quiclb.appliance.capacity.Capacity;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.decision.DecisionTables;
+import io.quiclb.appliance.guard.HandshakeBudget;
+import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.appliance.route.ServerHandle;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The UDP data plane: {@code forwarder.workers} event loops, each binding its own socket on every listener
  * address (SO_REUSEPORT; the kernel spreads clients over them by 4-tuple), routing each datagram with the
- * current {@link io.quiclb.appliance.route.RouteTable} and relaying it through a NAT flow. Started and stopped
- * by Dropwizard as a {@link Managed}.
+ * current {@link RouteTable} and the shared draft-21 §4.2 tables ({@link DecisionTables}), and relaying it through
+ * a NAT flow on one of the worker's upstream ports. Started and stopped by Dropwizard as a {@link Managed}.
+ *
+ * <p>At startup it measures what the machine allows ({@link Capacity}) and lowers {@code forwarder.maxFlows} to it
+ * with one warning; the flow limit follows later changes of the servers.
  *
  * <p>With NIO, which has no SO_REUSEPORT, only the first worker binds the listeners.
  *
@@ -37,14 +48,19 @@ public final class Forwarder implements Managed {
     /** Datagrams read per system call where the transport batches receives. */
     private static final int RECEIVE_BATCH = 16;
     private static final int LISTENER_RCVBUF = 4 << 20;
+    private static final long MIN_SWEEP_MILLIS = 50;
+    private static final long MAX_UNCONFIRMED_SWEEP_MILLIS = 1000;
 
     private final ForwarderSettings settings;
     private final RoutingService routing;
-    private final AtomicLong flowCount = new AtomicLong();
     private final List<Worker> workers = new ArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
     private MultiThreadIoEventLoopGroup group;
+    private ScheduledExecutorService sweeper;
     private Transport transport;
+    private DecisionTables decisions;
+    private FlowLimits limits;
+    private volatile Capacity capacity;
 
     /**
      * @param settings the forwarder section of config.yml
@@ -59,39 +75,75 @@ public final class Forwarder implements Managed {
     public void start() throws Exception {
         transport = Transport.select(settings.transport());
         int workerCount = settings.workers();
+        int targets = targets(routing.current());
+        capacity = Capacity.measure(workerCount, settings.listeners().size(), settings.upstreamSources().size(),
+                targets, targets, settings.maxFlows(), settings.maxHandshakes());
+        if (capacity.clamped()) {
+            LOG.warn("forwarder {}", capacity.describe());
+        } else {
+            LOG.info("forwarder {}", capacity.describe());
+        }
+        limits = new FlowLimits(capacity.effectiveMaxFlows(),
+                new HandshakeBudget(capacity.maxHandshakes(), settings.maxHandshakesPerPrefix()),
+                new SocketBudget((int) Math.min(Integer.MAX_VALUE, capacity.socketBudget())));
+        long maxTableEntries = Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
+        decisions = new DecisionTables((int) maxTableEntries);
+        LocalAddresses locals = new LocalAddresses();
+        long confirmedIdle = settings.flowIdleTimeout().toNanoseconds();
+        long unconfirmedIdle = settings.unconfirmedFlowIdleTimeout().toNanoseconds();
+        Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits,
+                settings.upstreamSourceAddresses(), maxTableEntries, unconfirmedIdle, confirmedIdle,
+                settings.maxDatagramSize());
         group = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("quiclb-worker"),
                 transport.ioHandlerFactory());
-        int maxTableEntries = (int) Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
         // What the settings ask for and the transport can do: decided once, used for every worker and listener.
         boolean gso = settings.gso() && transport.supportsGso();
         boolean gro = settings.gro() && transport.supportsGro();
         int index = 0;
         for (EventExecutor executor : group) {
             EventLoop eventLoop = (EventLoop) executor;
-            Worker worker = new Worker(index++, eventLoop,
-                    new BootstrapUpstreamOpener(eventLoop, transport, settings.maxDatagramSize()), routing, flowCount,
-                    settings.maxFlows(), maxTableEntries, settings.maxDatagramSize());
+            ChannelPortOpener opener = new ChannelPortOpener(eventLoop, transport, settings.maxDatagramSize());
+            Worker worker = new Worker(index++, eventLoop, opener, shared);
+            opener.setWorker(worker);
             worker.setGso(gso);
             workers.add(worker);
         }
         try {
-            bindListeners(gro);
+            bindListeners(gro, locals);
         } catch (Exception e) {
             stop();
             throw e;
         }
-        long idleNanos = settings.flowIdleTimeout().toNanoseconds();
-        long sweepMillis = Math.max(50, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
-        for (Worker worker : workers) {
-            worker.eventLoop().scheduleAtFixedRate(() -> worker.expire(idleNanos), sweepMillis, sweepMillis,
-                    TimeUnit.MILLISECONDS);
-        }
+        scheduleSweeps(unconfirmedIdle, confirmedIdle);
         LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
                 workerCount, transport, boundAddresses, gso ? "on" : "off", gro ? "on" : "off");
     }
 
+    /**
+     * Unconfirmed flows are checked every quarter of their timeout (from 50 ms to 1 s): the list is ordered, so a
+     * check costs only what expires. Confirmed flows are swept every quarter of theirs (at least 50 ms), a pass over
+     * the worker's flow table; the §4.2 tables likewise, on a thread of their own.
+     */
+    private void scheduleSweeps(long unconfirmedIdle, long confirmedIdle) {
+        long unconfirmedSweep = Math.max(MIN_SWEEP_MILLIS,
+                Math.min(MAX_UNCONFIRMED_SWEEP_MILLIS, TimeUnit.NANOSECONDS.toMillis(unconfirmedIdle) / 4));
+        long confirmedSweep = Math.max(MIN_SWEEP_MILLIS, TimeUnit.NANOSECONDS.toMillis(confirmedIdle) / 4);
+        for (Worker worker : workers) {
+            worker.eventLoop().scheduleAtFixedRate(worker::expireUnconfirmed, unconfirmedSweep, unconfirmedSweep,
+                    TimeUnit.MILLISECONDS);
+            worker.eventLoop().scheduleAtFixedRate(worker::expireConfirmed, confirmedSweep, confirmedSweep,
+                    TimeUnit.MILLISECONDS);
+        }
+        long decisionSweep = Math.max(MIN_SWEEP_MILLIS,
+                Math.min(MAX_UNCONFIRMED_SWEEP_MILLIS, TimeUnit.NANOSECONDS.toMillis(confirmedIdle) / 4));
+        sweeper = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("quiclb-decisions", true));
+        DecisionTables tables = decisions;
+        sweeper.scheduleAtFixedRate(() -> tables.expire(System.nanoTime() - confirmedIdle), decisionSweep,
+                decisionSweep, TimeUnit.MILLISECONDS);
+    }
+
     /** @param gro whether the listeners take UDP GRO receives (the transport can) */
-    private void bindListeners(boolean gro) throws InterruptedException {
+    private void bindListeners(boolean gro, LocalAddresses locals) throws InterruptedException {
         List<HostPort> listeners = settings.listeners();
         Channel[][] channels = new Channel[workers.size()][listeners.size()];
         for (int l = 0; l < listeners.size(); l++) {
@@ -114,12 +166,15 @@ public final class Forwarder implements Managed {
                     address = (InetSocketAddress) channel.localAddress();
                 }
             }
+            if (locals.register(address) != l) {
+                throw new IllegalStateException("listener " + address + " numbered out of order");
+            }
             boundAddresses.add(address);
         }
         for (Worker worker : workers) {
             Channel[] own = channels[worker.index()];
             // Without SO_REUSEPORT the other workers reply through the first worker's sockets.
-            worker.setListeners(own[0] != null || listeners.isEmpty() ? own : channels[0]);
+            worker.setListeners(own.length == 0 || own[0] != null ? own : channels[0]);
         }
     }
 
@@ -143,6 +198,9 @@ public final class Forwarder implements Managed {
         if (group == null) {
             return;
         }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
         for (Worker worker : workers) {
             for (Channel channel : worker.listeners()) {
                 if (channel != null && channel.eventLoop() == worker.eventLoop()) {
@@ -161,16 +219,41 @@ public final class Forwarder implements Managed {
     }
 
     /**
-     * Has every worker re-key its decoder for the route table in force, each on its own event loop, so the first
-     * datagram after a configuration change does not pay for new AES key schedules. Workers re-key on their own
-     * when a datagram meets a new table first; this only moves the work off the data path.
+     * After a change of the routing state: has every worker re-key its decoder for the route table in force, each
+     * on its own event loop, so the first datagram after a configuration change does not pay for new AES key
+     * schedules; and follows the flow limit to the new number of targets. Workers re-key on their own when a
+     * datagram meets a new table first; this only moves the work off the data path.
      */
     public void prepareWorkers() {
+        RouteTable table = routing.current();
         for (Worker worker : workers) {
             if (!worker.eventLoop().isShuttingDown()) {
-                worker.eventLoop().execute(() -> worker.prepare(routing.current()));
+                worker.eventLoop().execute(() -> worker.prepare(table));
             }
         }
+        Capacity before = capacity;
+        if (before != null && limits != null) {
+            int targets = targets(table);
+            if (targets != before.targets()) {
+                Capacity after = Capacity.compute(before.descriptorLimit(), before.descriptorsInUse(),
+                        settings.workers(), settings.listeners().size(), settings.upstreamSources().size(), targets,
+                        targets, before.portsPerSource(), settings.maxFlows(), settings.maxHandshakes());
+                capacity = after;
+                limits.setMaxFlows(after.effectiveMaxFlows());
+                limits.handshakes.setMax(after.maxHandshakes());
+                LOG.info("forwarder {} (the servers changed)", after.describe());
+            }
+        }
+    }
+
+    /** @return distinct target addresses of the table's servers: their addresses and thread sockets */
+    static int targets(RouteTable table) {
+        Set<InetSocketAddress> targets = new HashSet<>();
+        for (ServerHandle server : table.servers()) {
+            targets.add(server.address());
+            targets.addAll(server.threadSockets());
+        }
+        return targets.size();
     }
 
     /** @return the listener addresses as bound (port 0 replaced by the port the kernel chose) */
@@ -196,6 +279,11 @@ public final class Forwarder implements Managed {
     /** @return the transport in use, or null before {@link #start} */
     public Transport transport() {
         return transport;
+    }
+
+    /** @return what the machine allows, as measured at startup (targets as now); null before {@link #start} */
+    public Capacity capacity() {
+        return capacity;
     }
 
     /** @return the counters of each worker */
@@ -225,6 +313,18 @@ public final class Forwarder implements Managed {
     }
 
     /**
+     * @param gauge {@link WorkerCounters#UNCONFIRMED_FLOWS} or {@link WorkerCounters#CONFIRMED_FLOWS}
+     * @return its sum over workers
+     */
+    public long totalGauge(int gauge) {
+        long sum = 0;
+        for (Worker worker : workers) {
+            sum += worker.counters().gauge(gauge);
+        }
+        return sum;
+    }
+
+    /**
      * @param configId 0..6
      * @return datagrams routed by CIDs of that configuration, over all workers
      */
@@ -238,6 +338,21 @@ public final class Forwarder implements Managed {
 
     /** @return NAT flows open now, over all workers */
     public long flows() {
-        return flowCount.get();
+        return limits == null ? 0 : limits.flows();
+    }
+
+    /** @return flows opened by unroutable DCIDs and not yet confirmed, over all workers */
+    public long handshakes() {
+        return limits == null ? 0 : limits.handshakes.inProgress();
+    }
+
+    /** @return upstream sockets open now, over all workers */
+    public long upstreamSockets() {
+        return limits == null ? 0 : limits.sockets.open();
+    }
+
+    /** @return entries in the §4.2 tables now */
+    public long decisionEntries() {
+        return decisions == null ? 0 : decisions.size();
     }
 }

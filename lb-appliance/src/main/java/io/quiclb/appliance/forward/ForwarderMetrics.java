@@ -2,6 +2,7 @@ package io.quiclb.appliance.forward;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.quiclb.appliance.capacity.Capacity;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.appliance.route.ServerHandle;
 import io.quiclb.codec.QuicLbConfig;
@@ -15,6 +16,14 @@ import java.util.List;
  * quiclb.forwarder.config.{id}.routed           datagrams routed by CIDs of config {id}
  * quiclb.forwarder.server.{name}.forwarded      datagrams forwarded to server {name}
  * quiclb.forwarder.flows                        NAT flows open now
+ * quiclb.forwarder.flows.unconfirmed            of those, unconfirmed (the client has not sent after an answer)
+ * quiclb.forwarder.flows.confirmed              of those, confirmed
+ * quiclb.forwarder.handshakes                   flows opened by unroutable DCIDs, not yet confirmed (the budget in use)
+ * quiclb.forwarder.upstream-sockets             upstream sockets open now
+ * quiclb.forwarder.decision-entries             entries in the draft-21 §4.2 tables
+ * quiclb.forwarder.capacity.flows               the flow limit in force
+ * quiclb.forwarder.capacity.handshakes          the handshake budget in force
+ * quiclb.forwarder.capacity.sockets             the upstream socket budget
  * </pre>
  *
  * <p><b>Thread safety:</b> the gauges read counters with opaque loads from any thread.
@@ -48,6 +57,16 @@ public final class ForwarderMetrics {
         }
         syncServers(registry, routing);
         registry.register(PREFIX + "flows", (Gauge<Long>) forwarder::flows);
+        registry.register(PREFIX + "flows.unconfirmed",
+                (Gauge<Long>) () -> forwarder.totalGauge(WorkerCounters.UNCONFIRMED_FLOWS));
+        registry.register(PREFIX + "flows.confirmed",
+                (Gauge<Long>) () -> forwarder.totalGauge(WorkerCounters.CONFIRMED_FLOWS));
+        registry.register(PREFIX + "handshakes", (Gauge<Long>) forwarder::handshakes);
+        registry.register(PREFIX + "upstream-sockets", (Gauge<Long>) forwarder::upstreamSockets);
+        registry.register(PREFIX + "decision-entries", (Gauge<Long>) forwarder::decisionEntries);
+        registry.register(PREFIX + "capacity.flows", (Gauge<Long>) () -> capacity(forwarder, Capacity::effectiveMaxFlows));
+        registry.register(PREFIX + "capacity.handshakes", (Gauge<Long>) () -> capacity(forwarder, Capacity::maxHandshakes));
+        registry.register(PREFIX + "capacity.sockets", (Gauge<Long>) () -> capacity(forwarder, Capacity::socketBudget));
     }
 
     /**
@@ -68,6 +87,11 @@ public final class ForwarderMetrics {
             }
         }
         registry.removeMatching((name, metric) -> name.startsWith(PREFIX + "server.") && !wanted.contains(name));
+    }
+
+    private static long capacity(Forwarder forwarder, java.util.function.ToLongFunction<Capacity> value) {
+        Capacity capacity = forwarder.capacity();
+        return capacity == null ? 0 : value.applyAsLong(capacity);
     }
 
     private static long forwardedTo(RoutingService routing, String name) {

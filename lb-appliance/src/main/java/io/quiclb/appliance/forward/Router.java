@@ -1,74 +1,111 @@
 package io.quiclb.appliance.forward;
 
+import io.quiclb.appliance.decision.DecisionTables;
 import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.ServerHandle;
+import io.quiclb.appliance.table.AddressKeyTable;
 import io.quiclb.codec.CidDecoder;
 import io.quiclb.codec.FirstOctet;
 import io.quiclb.codec.QuicLbConfig;
 import java.net.InetSocketAddress;
 
 /**
- * Decides where one datagram goes, from the first octets of the datagram and the client's 4-tuple, following
- * draft-21 §4.2 "Load Balancer Forwarding" over the RFC 8999 invariant header:
+ * Decides where one datagram goes, from its first octets and the client's 4-tuple, following draft-21 §4.2 "Load
+ * Balancer Forwarding" over the RFC 8999 invariant header, for every packet:
  * <ol>
  *   <li>A routable DCID goes to the server its server ID names (§5.5), and to that server's thread socket when the
  *       configuration carries thread IDs and the server has a socket for the decoded one.</li>
- *   <li>Otherwise a long header goes by the 4-tuple‖SCID table, then the DCID table, then the 4-tuple table; and,
- *       when none knows it, by the baseline fallback (§4.3.1): a consistent hash of the 4-tuple over the servers
- *       that take new first flights, then, for a server with thread sockets, one of those that answer health probes by
- *       the same hash (a {@link Placement}: the thread that takes the first flight owns the connection). That decision is recorded
- *       in all three tables, so every packet of a client's first flight reaches the same socket even when servers
- *       come and go.</li>
- *   <li>An unroutable short header goes by the DCID table (for 0b111 CIDs, whose length is self-encoded) or the
- *       4-tuple table, and is dropped otherwise. Short headers never carry a client's first flight (§8), so a
- *       hashed guess could only land on a server that does not know the connection.</li>
+ *   <li>A long header: the 4-tuple‖SCID table;</li>
+ *   <li>the DCID table. For a short header the DCID's length is known when its config ID is known (the config's
+ *       CID length) or is 0b111 (self-encoded, §3.2), else the table is tried with each length of the unroutable
+ *       CIDs it learned from servers;</li>
+ *   <li>the 4-tuple table;</li>
+ *   <li>otherwise the baseline fallback (§4.3.1): a consistent hash of the 4-tuple over the servers that take new
+ *       first flights, then, for a server with thread sockets, one of those that answer health probes by the same
+ *       hash (a {@link Placement}: the thread that takes a first flight owns the connection). The decision is
+ *       recorded in the tables (all three for a long header; the 4-tuple table, and the DCID table when the
+ *       DCID's length is known, for a short header).</li>
  * </ol>
- * Table entries naming a server that has since been removed are ignored. Entries expire after the flow idle
- * timeout ({@link #expire}).
+ * The tables are {@link DecisionTables}, shared by every worker, so the answer does not depend on which worker the
+ * kernel handed the datagram to. Entries naming a server that has since been removed are skipped.
  *
- * <p>{@link #route} returns a {@link ForwarderCounter}: a routed outcome, with {@link #target()} and
- * {@link #server()} set, or a drop reason. It never throws and allocates nothing except when it records a new
- * fallback decision in a table that has to grow.
+ * <p>Long headers are parsed version-independently (RFC 8999 §5.1): the 20-octet limit on connection IDs is QUIC
+ * v1's (RFC 9000 §17.2) and v2's (RFC 9369), applied only to those versions; a long header of any other version may
+ * carry connection IDs of up to 255 octets and is routed like any unroutable first flight, so a server can answer
+ * it with Version Negotiation.
  *
- * <p><b>Hot path.</b> <b>Thread safety:</b> not thread-safe; one instance per worker.
+ * <p>{@link #route} returns a {@link ForwarderCounter}: a routed outcome, with {@link #placement()} set, or a drop
+ * reason. It never throws, and allocates nothing except when a shared table grows.
+ *
+ * <p><b>Hot path.</b> <b>Thread safety:</b> not thread-safe; one instance per worker (it owns a
+ * {@link CidDecoder}). The {@link DecisionTables} it uses are shared and thread-safe.
  */
 public final class Router {
-    /** Octets of a datagram the router reads: 1 + 4 + 1 + 20 + 1 + 20 for the longest long header prefix. */
+    /**
+     * Octets of a datagram the router reads first: a short header's DCID (1 + 20 octets) or a QUIC v1 or v2 long
+     * header's invariant prefix (1 + 4 + 1 + 20 + 1 + 20).
+     */
     public static final int HEADER_PREFIX_LENGTH = 48;
-    private static final int MAX_CID_LENGTH = 20;
+    /** The longest invariant long-header prefix (RFC 8999 §5.1): 1 + 4 + 1 + 255 + 1 + 255 octets. */
+    public static final int MAX_HEADER_PREFIX_LENGTH = 517;
+    /** QUIC version 1 (RFC 9000). */
+    public static final int QUIC_V1 = 0x00000001;
+    /** QUIC version 2 (RFC 9369). */
+    public static final int QUIC_V2 = 0x6b3343cf;
+    private static final int MAX_V1_CID_LENGTH = 20;
+    private static final int MAX_INVARIANT_CID_LENGTH = 255;
     private static final int LONG_HEADER_DCID_OFFSET = 6;
-    private static final byte[] NO_ID = new byte[0];
 
     private final CidDecoder decoder = new CidDecoder();
     private final byte[] serverId = new byte[QuicLbConfig.MAX_SERVER_ID_LENGTH];
-    private final AddressKeyTable<Placement> scidTable;
-    private final AddressKeyTable<Placement> dcidTable;
-    private final AddressKeyTable<Placement> tupleTable;
+    private final DecisionTables tables;
+    private final LocalAddresses locals;
     private RouteTable decoderTable;
-    private InetSocketAddress target;
-    private ServerHandle server;
+    private Placement placement;
     private int routedConfigId;
+    private ForwarderCounter note;
+    private boolean tableFull;
 
     /**
-     * @param maxTableEntries entries each of the three fallback tables holds at most
+     * @param tables the shared §4.2 tables
+     * @param locals the local addresses, for the fallback hash of a 4-tuple
      */
-    public Router(int maxTableEntries) {
-        this.scidTable = new AddressKeyTable<>(maxTableEntries);
-        this.dcidTable = new AddressKeyTable<>(maxTableEntries);
-        this.tupleTable = new AddressKeyTable<>(maxTableEntries);
+    public Router(DecisionTables tables, LocalAddresses locals) {
+        this.tables = tables;
+        this.locals = locals;
     }
 
     /**
-     * @param table    the route table in force (read once for this datagram)
-     * @param header   the datagram's first octets
-     * @param length   how many of them are in {@code header}: min(datagram length, {@value #HEADER_PREFIX_LENGTH})
-     * @param client   the client's address
-     * @param listener index of the listener address the datagram arrived on
-     * @param now      a monotonic clock in nanoseconds, for table idle timers
+     * How much of a datagram {@link #route} needs: a long header whose connection IDs end past the
+     * {@value #HEADER_PREFIX_LENGTH} octets read first (only versions other than v1 and v2 allow that) needs more.
+     *
+     * @param header the first {@code length} octets of the datagram
+     * @param length how many there are
+     * @return octets to read, at most {@value #MAX_HEADER_PREFIX_LENGTH}; {@code length} when they suffice
+     */
+    public static int prefixNeeded(byte[] header, int length) {
+        if (length <= LONG_HEADER_DCID_OFFSET || (header[0] & 0x80) == 0) {
+            return length;
+        }
+        int scidLengthAt = LONG_HEADER_DCID_OFFSET + (header[LONG_HEADER_DCID_OFFSET - 1] & 0xff);
+        if (scidLengthAt >= length) {
+            return Math.min(MAX_HEADER_PREFIX_LENGTH, scidLengthAt + 1 + MAX_INVARIANT_CID_LENGTH);
+        }
+        return Math.max(length, scidLengthAt + 1 + (header[scidLengthAt] & 0xff));
+    }
+
+    /**
+     * @param table  the route table in force (read once for this datagram)
+     * @param header the datagram's first octets
+     * @param length how many of them are in {@code header}: at least min(datagram length,
+     *               {@link #prefixNeeded})
+     * @param client the client's address
+     * @param local  the number of the local address the datagram arrived on ({@link LocalAddresses})
+     * @param now    a monotonic clock in nanoseconds, for table idle timers
      * @return a ROUTED_* counter, or a DROPPED_* counter naming the reason
      */
-    public ForwarderCounter route(RouteTable table, byte[] header, int length, InetSocketAddress client, int listener,
+    public ForwarderCounter route(RouteTable table, byte[] header, int length, InetSocketAddress client, int local,
                                   long now) {
         if (table != decoderTable) {
             installConfigs(table);
@@ -77,19 +114,36 @@ public final class Router {
             return ForwarderCounter.DROPPED_TOO_SHORT;
         }
         if ((header[0] & 0x80) != 0) {
-            return routeLongHeader(table, header, length, client, listener, now);
+            return routeLongHeader(table, header, length, client, local, now);
         }
-        return routeShortHeader(table, header, length, client, listener, now);
+        if (length < 2) {
+            return ForwarderCounter.DROPPED_TOO_SHORT;
+        }
+        // The hot path: a short header with a routable DCID. Everything else is out of line.
+        final int result = decoder.decode(header, 1, length - 1, serverId, 0);
+        if (result > 0) {
+            int configId = FirstOctet.configId(header[1]);
+            ServerHandle owner = table.server(configId, serverId, 0, result);
+            if (owner != null) {
+                return routedByCid(owner, configId);
+            }
+        }
+        return routeUnroutableShortHeader(table, header, length, result, client, local, now);
+    }
+
+    /** @return where the last routed datagram goes: its server and target */
+    public Placement placement() {
+        return placement;
     }
 
     /** @return the target of the last routed datagram */
     public InetSocketAddress target() {
-        return target;
+        return placement.target();
     }
 
     /** @return the server of the last routed datagram */
     public ServerHandle server() {
-        return server;
+        return placement.server();
     }
 
     /** @return the config ID of the last datagram routed by CID, else -1 */
@@ -98,63 +152,115 @@ public final class Router {
     }
 
     /**
-     * Forgets remembered decisions not used since {@code idleBefore}.
-     *
-     * @return entries removed
+     * @return for the last datagram routed by the tables or the fallback (not by CID), what else to count, or null:
+     *         why a short header's DCID was unroutable ({@code UNROUTABLE_SHORT_*}), or
+     *         {@link ForwarderCounter#UNKNOWN_VERSION} for a long header of a version other than QUIC v1 and v2
      */
-    public int expire(long idleBefore) {
-        return scidTable.expire(idleBefore, s -> { })
-                + dcidTable.expire(idleBefore, s -> { })
-                + tupleTable.expire(idleBefore, s -> { });
+    public ForwarderCounter note() {
+        return note;
     }
 
-    /** @return entries in the three tables together */
-    public int tableEntries() {
-        return scidTable.size() + dcidTable.size() + tupleTable.size();
+    /** @return for the last datagram routed by the fallback, whether recording its decision found a table full */
+    public boolean tableFull() {
+        return tableFull;
     }
 
-    private ForwarderCounter routeShortHeader(RouteTable table, byte[] header, int length, InetSocketAddress client,
-                                              int listener, long now) {
-        if (length < 2) {
-            return ForwarderCounter.DROPPED_TOO_SHORT;
+    /**
+     * Learns the SCID of a server's long header that the appliance relays to a client, when the load balancer
+     * cannot route it (draft-21 §3.2: a server without a configuration issues 0b111 CIDs; or a configuration this
+     * load balancer lacks): the client will use it as its DCID, possibly from another address later.
+     * Version Negotiation and versions other than QUIC v1 and v2 are skipped.
+     *
+     * @param table     the route table in force
+     * @param header    the reply's first octets
+     * @param length    how many of them are in {@code header}
+     * @param placement where the reply's flow goes
+     * @param now       a monotonic clock in nanoseconds
+     * @return whether a CID was learned
+     */
+    public boolean learnFromReply(RouteTable table, byte[] header, int length, Placement placement, long now) {
+        if (length <= LONG_HEADER_DCID_OFFSET || (header[0] & 0x80) == 0) {
+            return false;
         }
-        final int result = decoder.decode(header, 1, length - 1, serverId, 0);
-        ForwarderCounter drop;
+        int version = readInt(header, 1);
+        if (version != QUIC_V1 && version != QUIC_V2) {
+            return false;
+        }
+        int dcidLength = header[LONG_HEADER_DCID_OFFSET - 1] & 0xff;
+        int scidLengthAt = LONG_HEADER_DCID_OFFSET + dcidLength;
+        if (dcidLength > MAX_V1_CID_LENGTH || scidLengthAt >= length) {
+            return false;
+        }
+        int scidLength = header[scidLengthAt] & 0xff;
+        if (scidLength == 0 || scidLength > MAX_V1_CID_LENGTH || scidLengthAt + 1 + scidLength > length) {
+            return false;
+        }
+        if (table != decoderTable) {
+            installConfigs(table);
+        }
+        int result = decoder.decode(header, scidLengthAt + 1, scidLength, serverId, 0);
+        if (result > 0 && table.server(FirstOctet.configId(header[scidLengthAt + 1]), serverId, 0, result) != null) {
+            return false; // routable: the CID itself names the server
+        }
+        return tables.learnServerCid(header, scidLengthAt + 1, scidLength, placement, now);
+    }
+
+    private ForwarderCounter routeUnroutableShortHeader(RouteTable table, byte[] header, int length, int result,
+                                                        InetSocketAddress client, int local, long now) {
+        tableFull = false;
+        int dcidLength = 0;
         if (result > 0) {
-            int configId = FirstOctet.configId(header[1]);
-            ServerHandle owner = table.server(configId, serverId, 0, result);
-            if (owner != null) {
-                return routedByCid(owner, configId);
-            }
-            drop = ForwarderCounter.DROPPED_NO_SERVER_FOR_SID;
+            note = ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID;
+            dcidLength = table.config(FirstOctet.configId(header[1])).cidLength();
         } else if (result == CidDecoder.UNROUTABLE_CODEPOINT) {
-            drop = ForwarderCounter.DROPPED_CONFIG_ID_7;
-            int cidLength = FirstOctet.selfEncodedCidLength(header[1]);
-            if (cidLength <= length - 1 && cidLength <= MAX_CID_LENGTH) {
-                Placement known = dcidTable.get(null, -1, null, header, 1, cidLength, now);
-                if (known != null && table.isLive(known.server())) {
-                    return routedByTable(known);
+            note = ForwarderCounter.UNROUTABLE_SHORT_CONFIG_ID_7;
+            int selfEncoded = FirstOctet.selfEncodedCidLength(header[1]);
+            dcidLength = selfEncoded <= length - 1 ? selfEncoded : 0;
+        } else if (result == CidDecoder.UNKNOWN_CONFIG) {
+            note = ForwarderCounter.UNROUTABLE_SHORT_UNKNOWN_CONFIG;
+        } else {
+            note = ForwarderCounter.UNROUTABLE_SHORT_CID_TOO_SHORT;
+        }
+        // §4.2 step 3: the DCID table, with the DCID's length if known, else with each length it learned.
+        Placement known = dcidLength > 0 ? live(table, tables.byDestinationCid(header, 1, dcidLength, now)) : null;
+        if (known == null) {
+            int lengths = tables.learnedLengths() & ~(1 << dcidLength);
+            while (lengths != 0 && known == null) {
+                int candidate = Integer.numberOfTrailingZeros(lengths);
+                lengths &= lengths - 1;
+                if (candidate <= length - 1) {
+                    known = live(table, tables.byDestinationCid(header, 1, candidate, now));
                 }
             }
-        } else if (result == CidDecoder.UNKNOWN_CONFIG) {
-            drop = ForwarderCounter.DROPPED_UNKNOWN_CONFIG;
-        } else {
-            drop = ForwarderCounter.DROPPED_CID_TOO_SHORT;
         }
-        Placement known = tupleTable.get(client, listener, null, NO_ID, 0, 0, now);
-        if (known != null && table.isLive(known.server())) {
+        // Step 4: the 4-tuple table.
+        if (known == null) {
+            known = live(table, tables.byTuple(client, local, now));
+        }
+        if (known != null) {
             return routedByTable(known);
         }
-        return drop;
+        // Step 5: the baseline fallback.
+        final int flowHash = fallbackHash(client, local);
+        ServerHandle chosenServer = table.fallback(flowHash);
+        if (chosenServer == null) {
+            return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
+        }
+        Placement chosen = table.firstFlight(chosenServer, flowHash);
+        tableFull = !tables.recordTuple(client, local, chosen, now)
+                | !tables.recordDestinationCid(header, 1, dcidLength, chosen, now);
+        return routedByFallback(chosen);
     }
 
     private ForwarderCounter routeLongHeader(RouteTable table, byte[] header, int length, InetSocketAddress client,
-                                             int listener, long now) {
+                                             int local, long now) {
         if (length < LONG_HEADER_DCID_OFFSET + 1) {
             return ForwarderCounter.DROPPED_TOO_SHORT;
         }
+        final int version = readInt(header, 1);
+        final boolean v1Limits = version == QUIC_V1 || version == QUIC_V2;
         final int dcidLength = header[LONG_HEADER_DCID_OFFSET - 1] & 0xff;
-        if (dcidLength > MAX_CID_LENGTH) {
+        if (v1Limits && dcidLength > MAX_V1_CID_LENGTH) {
             return ForwarderCounter.DROPPED_DCID_TOO_LONG;
         }
         final int scidLengthAt = LONG_HEADER_DCID_OFFSET + dcidLength;
@@ -162,7 +268,7 @@ public final class Router {
             return ForwarderCounter.DROPPED_BAD_HEADER;
         }
         final int scidLength = header[scidLengthAt] & 0xff;
-        if (scidLength > MAX_CID_LENGTH || scidLengthAt + 1 + scidLength > length) {
+        if ((v1Limits && scidLength > MAX_V1_CID_LENGTH) || scidLengthAt + 1 + scidLength > length) {
             return ForwarderCounter.DROPPED_BAD_HEADER;
         }
         if (dcidLength > 0) {
@@ -176,47 +282,68 @@ public final class Router {
             }
         }
         // Unroutable: draft-21 §4.2 steps 2 to 5.
-        Placement known = scidTable.get(client, listener, null, header, scidLengthAt + 1, scidLength, now);
-        if (known == null || !table.isLive(known.server())) {
-            known = dcidLength == 0 ? null
-                    : dcidTable.get(null, -1, null, header, LONG_HEADER_DCID_OFFSET, dcidLength, now);
+        note = v1Limits ? null : ForwarderCounter.UNKNOWN_VERSION;
+        tableFull = false;
+        Placement known = live(table, tables.bySourceCid(client, local, header, scidLengthAt + 1, scidLength, now));
+        if (known == null) {
+            known = live(table, tables.byDestinationCid(header, LONG_HEADER_DCID_OFFSET, dcidLength, now));
         }
-        if (known == null || !table.isLive(known.server())) {
-            known = tupleTable.get(client, listener, null, NO_ID, 0, 0, now);
+        if (known == null) {
+            known = live(table, tables.byTuple(client, local, now));
         }
-        if (known != null && table.isLive(known.server())) {
+        if (known != null) {
             return routedByTable(known);
         }
-        final int flowHash = AddressKeyTable.hash(client, listener, null, NO_ID, 0, 0);
+        final int flowHash = fallbackHash(client, local);
         ServerHandle chosenServer = table.fallback(flowHash);
         if (chosenServer == null) {
             return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
         }
         Placement chosen = table.firstFlight(chosenServer, flowHash);
-        scidTable.put(client, listener, null, header, scidLengthAt + 1, scidLength, chosen, now);
-        if (dcidLength > 0) {
-            dcidTable.put(null, -1, null, header, LONG_HEADER_DCID_OFFSET, dcidLength, chosen, now);
-        }
-        tupleTable.put(client, listener, null, NO_ID, 0, 0, chosen, now);
-        server = chosenServer;
-        target = chosen.target();
+        tableFull = !tables.recordFirstFlight(client, local, header, scidLengthAt + 1, scidLength,
+                LONG_HEADER_DCID_OFFSET, dcidLength, chosen, now);
+        return routedByFallback(chosen);
+    }
+
+    /**
+     * The baseline fallback's input (§4.3.1): the 4-tuple alone, as addresses and ports, so every process (a
+     * restarted appliance, another appliance of a fleet) hashes a client the same way.
+     */
+    private int fallbackHash(InetSocketAddress client, int local) {
+        InetSocketAddress localAddress = locals.address(local);
+        int h = AddressKeyTable.mix(0x2545f491, client.getAddress().hashCode());
+        h = AddressKeyTable.mix(h, client.getPort());
+        h = AddressKeyTable.mix(h, localAddress.getAddress().hashCode());
+        h = AddressKeyTable.mix(h, localAddress.getPort());
+        return AddressKeyTable.fmix(h);
+    }
+
+    private static Placement live(RouteTable table, Placement placement) {
+        return placement != null && table.isLive(placement.server()) ? placement : null;
+    }
+
+    private ForwarderCounter routedByCid(ServerHandle owner, int configId) {
+        placement = owner.placement(decoder.threadId());
+        routedConfigId = configId;
+        return placement.target() == owner.address() ? ForwarderCounter.ROUTED_BY_CID
+                : ForwarderCounter.ROUTED_TO_THREAD;
+    }
+
+    private ForwarderCounter routedByTable(Placement known) {
+        placement = known;
+        routedConfigId = -1;
+        return ForwarderCounter.ROUTED_BY_TABLE;
+    }
+
+    private ForwarderCounter routedByFallback(Placement chosen) {
+        placement = chosen;
         routedConfigId = -1;
         return ForwarderCounter.ROUTED_BY_FALLBACK;
     }
 
-    private ForwarderCounter routedByCid(ServerHandle owner, int configId) {
-        server = owner;
-        routedConfigId = configId;
-        int threadId = decoder.threadId();
-        target = owner.target(threadId);
-        return target == owner.address() ? ForwarderCounter.ROUTED_BY_CID : ForwarderCounter.ROUTED_TO_THREAD;
-    }
-
-    private ForwarderCounter routedByTable(Placement known) {
-        server = known.server();
-        target = known.target();
-        routedConfigId = -1;
-        return ForwarderCounter.ROUTED_BY_TABLE;
+    private static int readInt(byte[] header, int offset) {
+        return (header[offset] & 0xff) << 24 | (header[offset + 1] & 0xff) << 16 | (header[offset + 2] & 0xff) << 8
+                | (header[offset + 3] & 0xff);
     }
 
     /** Re-keys the decoder for a new table; only configurations that changed get new AES state. */

@@ -5,27 +5,36 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.quiclb.appliance.decision.DecisionTables;
+import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.appliance.table.AddressKeyTable;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Everything one forwarder event loop owns: its listener sockets (one per listener address), its router, its
- * NAT flows with their upstream sockets, and its counters. Workers share only the route table snapshot and the
- * global flow count; a client's datagrams reach one worker (the kernel's SO_REUSEPORT hash of the 4-tuple), so
- * a worker routes them without locks.
+ * Everything one forwarder event loop owns: its listener sockets (one per local address), its router, its NAT
+ * flows, its upstream ports and its counters. Workers share the route table snapshot, the draft-21 §4.2 decision
+ * tables ({@link DecisionTables}), the local address numbering and the flow limits ({@link FlowLimits}), all built
+ * for sharing; everything else here is the worker's own and needs no lock.
  *
- * <p>Per datagram: copy at most {@value Router#HEADER_PREFIX_LENGTH} header octets into a scratch array, read the
- * route table once, route, find the flow, write the datagram's buffer to the flow's socket. Sockets written to
- * are flushed once per read batch. Nothing allocates on that path beyond Netty's datagram envelope. With UDP GSO
- * (epoll), a flow's datagrams of one read batch are gathered into runs of equal size ({@link GsoRun}) and each run
- * goes out as one send: an envelope and a promise per run of two or more, and a pooled buffer the run's datagrams
- * are copied into.
+ * <p>Per datagram: copy the header prefix (at most {@value Router#HEADER_PREFIX_LENGTH} octets, more only for a
+ * long header of an unknown version with long connection IDs) into a scratch array, read the route table once,
+ * route, find the flow, write the datagram's buffer to the flow's upstream port. Ports written to are flushed once
+ * per read batch. Nothing allocates on that path beyond Netty's envelopes (the received {@code DatagramPacket}, and
+ * the one that addresses the datagram to its target on the shared, unconnected port). With UDP GSO, a flow's
+ * datagrams of one read batch are gathered into runs of equal size ({@link GsoRun}) and each run goes out as one
+ * send. The routed short header's only extra work for the §4.2 tables is a time comparison: each flow records its
+ * 4-tuple's placement in the shared 4-tuple table once per quarter flow idle timeout.
+ *
+ * <p>Flows follow a connection tracker's life ({@link Flow}): unconfirmed ones expire after
+ * {@code forwarder.unconfirmedFlowIdleTimeout} without a client datagram and are evicted, oldest first, when the flow
+ * table is full; a flow opened by an unroutable DCID holds a unit of the handshake budget until it is confirmed.
+ * Failure paths count by cause and log at most once per {@value IntervalLog#INTERVAL_SECONDS} s per cause.
  *
  * <p><b>Hot path.</b> <b>Thread safety:</b> every method runs on this worker's event loop.
  */
@@ -33,37 +42,87 @@ final class Worker {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
     /** Internal errors logged with their stack trace; later ones are only counted. */
     private static final int LOGGED_INTERNAL_ERRORS = 10;
-    /** errno values with which the kernel refuses a UDP GSO send it cannot carry out. */
+    /** errno values with which the kernel refuses a UDP GSO send as a whole (the batch, not its datagrams). */
     private static final int EIO = 5;
     private static final int EINVAL = 22;
+    private static final int EMSGSIZE = 90;
+    private static final byte[] NO_ID = new byte[0];
+    private static final int LOG_FLOW_OPEN = 0;
+    private static final int LOG_GSO_OTHER = 1;
+    private static final int LOG_TABLE_FULL = 2;
+
     private final int index;
     private final EventLoop eventLoop;
     private final RoutingService routing;
     private final Router router;
+    private final DecisionTables decisions;
+    private final FlowLimits limits;
+    private final UpstreamPorts ports;
     private final AddressKeyTable<Flow> flows;
+    private final AddressKeyTable<Flow> replies;
     private final WorkerCounters counters = new WorkerCounters();
-    private final AtomicLong flowCount;
-    private final long maxFlows;
+    private final IntervalLog pacing = new IntervalLog(3);
+    private final long unconfirmedIdleNanos;
+    private final long confirmedIdleNanos;
+    private final long tupleRefreshNanos;
     private final int maxDatagramSize;
-    private final byte[] header = new byte[Router.HEADER_PREFIX_LENGTH];
-    private final UpstreamOpener upstreams;
+    private final byte[] header = new byte[Router.MAX_HEADER_PREFIX_LENGTH];
+    private final byte[] replyHeader = new byte[Router.HEADER_PREFIX_LENGTH];
+    private final byte[] prefixScratch = new byte[16];
     private final List<Flow> toFlush = new ArrayList<>();
+    private final List<UpstreamPort> portsToFlush = new ArrayList<>();
     private Channel[] listeners = new Channel[0];
+    private boolean[] listenerPending = new boolean[0];
+    private int[] listenersToFlush = new int[0];
+    private int listenersToFlushCount;
+    private Flow oldestUnconfirmed;
+    private Flow newestUnconfirmed;
+    private int unconfirmedFlows;
+    private int confirmedFlows;
+    private ForwarderCounter openFailure;
     private long now = System.nanoTime();
     private int internalErrors;
     private boolean gso;
 
-    Worker(int index, EventLoop eventLoop, UpstreamOpener upstreams, RoutingService routing, AtomicLong flowCount,
-           long maxFlows, int maxTableEntries, int maxDatagramSize) {
+    /**
+     * @param index     this worker's number
+     * @param eventLoop its event loop
+     * @param opener    opens its upstream sockets
+     * @param shared    what all workers share
+     */
+    Worker(int index, EventLoop eventLoop, PortOpener opener, Shared shared) {
         this.index = index;
         this.eventLoop = eventLoop;
-        this.routing = routing;
-        this.router = new Router(maxTableEntries);
-        this.flows = new AddressKeyTable<>(maxTableEntries);
-        this.flowCount = flowCount;
-        this.maxFlows = maxFlows;
-        this.maxDatagramSize = maxDatagramSize;
-        this.upstreams = upstreams;
+        this.routing = shared.routing();
+        this.decisions = shared.decisions();
+        this.router = new Router(shared.decisions(), shared.locals());
+        this.limits = shared.limits();
+        this.ports = new UpstreamPorts(opener, shared.limits().sockets, shared.upstreamSources());
+        int maxEntries = (int) Math.min(Integer.MAX_VALUE / 2, shared.maxTableEntries());
+        this.flows = new AddressKeyTable<>(maxEntries);
+        this.replies = new AddressKeyTable<>(maxEntries);
+        this.unconfirmedIdleNanos = shared.unconfirmedIdleNanos();
+        this.confirmedIdleNanos = shared.confirmedIdleNanos();
+        this.tupleRefreshNanos = shared.confirmedIdleNanos() / 4;
+        this.maxDatagramSize = shared.maxDatagramSize();
+    }
+
+    /**
+     * What every worker shares, built for sharing.
+     *
+     * @param routing              the route table in force
+     * @param decisions            the §4.2 tables
+     * @param locals               the local address numbering
+     * @param limits               flow, handshake and socket bounds
+     * @param upstreamSources      source addresses of upstream sockets; empty for the wildcard
+     * @param maxTableEntries      entries a worker's flow table may hold
+     * @param unconfirmedIdleNanos idle time after which an unconfirmed flow closes
+     * @param confirmedIdleNanos   idle time after which a confirmed flow closes
+     * @param maxDatagramSize      receive buffer per datagram
+     */
+    record Shared(RoutingService routing, DecisionTables decisions, LocalAddresses locals, FlowLimits limits,
+                  List<java.net.InetAddress> upstreamSources, long maxTableEntries, long unconfirmedIdleNanos,
+                  long confirmedIdleNanos, int maxDatagramSize) {
     }
 
     int index() {
@@ -83,21 +142,36 @@ final class Worker {
         return counters;
     }
 
+    /** @param listeners this worker's socket for each local address, by number (null where it has none) */
     void setListeners(Channel[] listeners) {
-        this.listeners = listeners;
+        this.listeners = listeners.clone();
+        this.listenerPending = new boolean[listeners.length];
+        this.listenersToFlush = new int[listeners.length];
     }
 
+    /** Adds this worker's socket for a local address numbered later (a destination found behind a wildcard). */
+    void setListener(int local, Channel channel) {
+        if (local >= listeners.length) {
+            int length = Math.max(local + 1, listeners.length * 2);
+            listeners = Arrays.copyOf(listeners, length);
+            listenerPending = Arrays.copyOf(listenerPending, length);
+            listenersToFlush = Arrays.copyOf(listenersToFlush, length);
+        }
+        listeners[local] = channel;
+    }
+
+    /** @return this worker's socket for each local address, by number (null where it has none) */
     Channel[] listeners() {
-        return listeners;
+        return listeners.clone();
     }
 
-    /** @return remembered fallback decisions this worker holds now */
-    int tableEntries() {
-        return router.tableEntries();
+    /** @return upstream sockets open now */
+    int upstreamSockets() {
+        return ports.open();
     }
 
-    /** A datagram from a client arrived on listener {@code listener}. Takes ownership of {@code packet}. */
-    void onDatagram(int listener, DatagramPacket packet) {
+    /** A datagram from a client arrived on local address {@code local}. Takes ownership of {@code packet}. */
+    void onDatagram(int local, DatagramPacket packet) {
         counters.increment(ForwarderCounter.RECEIVED);
         final ByteBuf content = packet.content();
         final int length = content.readableBytes();
@@ -105,61 +179,109 @@ final class Worker {
             drop(packet, ForwarderCounter.DROPPED_TOO_LARGE);
             return;
         }
-        final int headerLength = Math.min(length, Router.HEADER_PREFIX_LENGTH);
-        content.getBytes(content.readerIndex(), header, 0, headerLength);
+        final int readerIndex = content.readerIndex();
+        int headerLength = Math.min(length, Router.HEADER_PREFIX_LENGTH);
+        content.getBytes(readerIndex, header, 0, headerLength);
+        if (header[0] < 0 && headerLength < length) {
+            // A long header of an unknown version may carry connection IDs of up to 255 octets (RFC 8999).
+            int needed = Math.min(length, Router.prefixNeeded(header, headerLength));
+            if (needed > headerLength) {
+                content.getBytes(readerIndex + headerLength, header, headerLength, needed - headerLength);
+                headerLength = needed;
+            }
+        }
         final RouteTable table = routing.current();
         final InetSocketAddress client = packet.sender();
-        final ForwarderCounter outcome = router.route(table, header, headerLength, client, listener, now);
+        final ForwarderCounter outcome = router.route(table, header, headerLength, client, local, now);
         if (outcome.isDrop()) {
             drop(packet, outcome);
             return;
         }
-        final InetSocketAddress target = router.target();
-        Flow flow = flows.get(client, listener, target, header, 0, 0, now);
+        final boolean unroutable = outcome == ForwarderCounter.ROUTED_BY_TABLE
+                || outcome == ForwarderCounter.ROUTED_BY_FALLBACK;
+        if (unroutable) {
+            noteUnroutable();
+        }
+        final Placement placement = router.placement();
+        Flow flow = flows.get(client, local, placement.target(), NO_ID, 0, 0, now);
         if (flow == null) {
-            flow = openFlow(client, listener, target, router);
+            flow = openFlow(client, local, placement, unroutable);
             if (flow == null) {
-                drop(packet, ForwarderCounter.DROPPED_FLOW_LIMIT);
+                drop(packet, openFailure);
                 return;
             }
+        } else {
+            onClientDatagram(flow);
         }
-        if (flow.connected) {
-            if (gso) {
-                if (!flow.run.offer(content, flow.upstream.alloc())) {
-                    sendRun(flow);
-                    flow.run.offer(content, flow.upstream.alloc());
-                }
-            } else {
-                flow.upstream.write(content, flow.upstream.voidPromise());
+        send(flow, content);
+        counters.increment(outcome);
+        if (router.routedConfigId() >= 0) {
+            counters.incrementRoutedByConfig(router.routedConfigId());
+        }
+        placement.server().forwarded().increment(index);
+        if (now - flow.tupleRecorded >= tupleRefreshNanos) {
+            // Keeps the 4-tuple's decision fresh while the connection carries traffic, however it is routed.
+            flow.tupleRecorded = now;
+            if (!decisions.recordTuple(client, local, flow.placement, now)) {
+                tableFull();
+            }
+        }
+    }
+
+    /** What else to count for a datagram routed by the tables or the fallback. */
+    private void noteUnroutable() {
+        final ForwarderCounter note = router.note();
+        if (note != null) {
+            counters.increment(note);
+        }
+        if (router.tableFull()) {
+            tableFull();
+        }
+    }
+
+    private void send(Flow flow, ByteBuf content) {
+        if (gso && flow.gso) {
+            if (!flow.run.offer(content, flow.port.channel.alloc())) {
+                sendRun(flow);
+                flow.run.offer(content, flow.port.channel.alloc());
             }
             if (!flow.flushPending) {
                 flow.flushPending = true;
                 toFlush.add(flow);
             }
-        } else if (!flow.enqueue(content)) {
-            drop(packet, ForwarderCounter.DROPPED_FLOW_NOT_READY);
             return;
         }
-        counters.increment(outcome);
-        if (router.routedConfigId() >= 0) {
-            counters.incrementRoutedByConfig(router.routedConfigId());
-        }
-        flow.server.forwarded().increment(index);
+        Channel channel = flow.port.channel;
+        channel.write(new DatagramPacket(content, flow.target), channel.voidPromise());
+        portWritten(flow.port);
     }
 
-    /** The end of a read batch on a listener: flush the upstream sockets written to. */
+    /** The end of a read batch on a listener: send the gathered runs and flush the upstream ports written to. */
     void onReadBatchEnd() {
         final List<Flow> toFlush = this.toFlush;
         for (int i = 0, n = toFlush.size(); i < n; i++) {
             Flow flow = toFlush.get(i);
             flow.flushPending = false;
-            if (flow.run.segments() > 0) {
+            if (!flow.closed && flow.run.segments() > 0) {
                 sendRun(flow);
             }
-            flow.upstream.flush();
         }
         toFlush.clear();
+        final List<UpstreamPort> portsToFlush = this.portsToFlush;
+        for (int i = 0, n = portsToFlush.size(); i < n; i++) {
+            UpstreamPort port = portsToFlush.get(i);
+            port.flushPending = false;
+            port.channel.flush();
+        }
+        portsToFlush.clear();
         now = System.nanoTime();
+    }
+
+    private void portWritten(UpstreamPort port) {
+        if (!port.flushPending) {
+            port.flushPending = true;
+            portsToFlush.add(port);
+        }
     }
 
     /**
@@ -167,45 +289,104 @@ final class Worker {
      * allocations, per run of two or more rather than per datagram).
      */
     private void sendRun(Flow flow) {
-        final Channel upstream = flow.upstream;
+        final Channel channel = flow.port.channel;
         final ByteBuf single = flow.run.takeSingle();
         if (single != null) {
-            upstream.write(single, upstream.voidPromise());
-            return;
+            channel.write(new DatagramPacket(single, flow.target), channel.voidPromise());
+        } else {
+            final int segmentSize = flow.run.segmentSize();
+            final int segments = flow.run.segments();
+            final ByteBuf gathered = flow.run.takeGathered();
+            // The promise keeps a reference so a refused batch can be sent again datagram by datagram.
+            channel.write(new SegmentedDatagramPacket(gathered.retain(), segmentSize, flow.target),
+                    new GsoSendPromise(channel, this, flow.target, gathered, segmentSize, segments));
+            counters.increment(ForwarderCounter.GSO_SENDS);
         }
-        final int segmentSize = flow.run.segmentSize();
-        final int segments = flow.run.segments();
-        upstream.write(new SegmentedDatagramPacket(flow.run.takeGathered(), segmentSize, flow.target),
-                new GsoSendPromise(upstream, this, segments));
-        counters.increment(ForwarderCounter.GSO_SENDS);
+        portWritten(flow.port);
     }
 
     /**
-     * A GSO send failed: its datagrams are dropped. The kernel refuses GSO with EIO where the path cannot segment
-     * (no checksum offload, IPsec) and with EINVAL where it cannot take the run's shape; this worker then sends one
-     * datagram at a time from now on, and says so once.
+     * A GSO send failed. When the kernel refused the batch rather than its datagrams (EMSGSIZE or EINVAL: the path
+     * cannot take the segment size, e.g. a smaller MTU; EIO: the device cannot segment), the datagrams are sent
+     * again one by one, and GSO is turned off where the cause lies: for the target (path) or for this worker
+     * (device); each said once. Any other error drops the datagrams, counted.
+     *
+     * @param promise the send's promise, holding the gathered buffer (released here)
+     * @param cause   why it failed
      */
-    void onGsoSendFailed(int segments, Throwable cause) {
-        counters.add(ForwarderCounter.DROPPED_SEND_FAILED, segments);
-        if (gso && cause instanceof Errors.NativeIoException error
-                && (error.expectedErr() == -EIO || error.expectedErr() == -EINVAL)) {
-            gso = false;
-            LOG.warn("forwarder worker {}: a UDP GSO send failed ({}); this worker sends datagrams one by one from"
-                    + " now on (set forwarder.gso: false to skip GSO)", index, cause.getMessage());
+    void onGsoSendFailed(GsoSendPromise promise, Throwable cause) {
+        final int errno = promise.errno(cause);
+        if (errno == EMSGSIZE || errno == EINVAL) {
+            if (!ports.gsoRefused(promise.target())) {
+                ports.refuseGso(promise.target());
+                flows.forEach(flow -> {
+                    if (flow.target.equals(promise.target())) {
+                        flow.gso = false;
+                    }
+                });
+                LOG.warn("forwarder worker {}: the kernel refused a UDP GSO send of {}-octet datagrams to {} ({}): the"
+                        + " path cannot carry them as one batch; datagrams to {} go one by one from now on, none was"
+                        + " lost (check the MTU on the way to the server, or set forwarder.gso: false)", index,
+                        promise.segmentSize(), promise.target(), cause.getMessage(), promise.target());
+            }
+        } else if (errno == EIO) {
+            if (gso) {
+                gso = false;
+                LOG.warn("forwarder worker {}: the kernel refused a UDP GSO send ({}): the device cannot segment;"
+                        + " this worker sends datagrams one by one from now on, none was lost (set forwarder.gso:"
+                        + " false to skip GSO)", index, cause.getMessage());
+            }
+        } else {
+            counters.add(ForwarderCounter.DROPPED_SEND_FAILED, promise.segments());
+            long times = pacing.due(LOG_GSO_OTHER, now);
+            if (times > 0) {
+                LOG.warn("forwarder worker {}: {} GSO send(s) failed; their datagrams were dropped (latest: {})",
+                        index, times, cause.getMessage());
+            }
+            promise.releaseBuffer();
+            return;
+        }
+        counters.increment(ForwarderCounter.GSO_REFUSED);
+        promise.resendOneByOne();
+    }
+
+    /** A reply arrived at an upstream port. Takes ownership of {@code reply}. */
+    void onReply(UpstreamPort port, DatagramPacket reply) {
+        final Flow flow = replies.get(null, port.index, reply.sender(), NO_ID, 0, 0, now);
+        if (flow == null) {
+            counters.increment(ForwarderCounter.DROPPED_REPLY_NO_FLOW);
+            reply.release();
+            return;
+        }
+        flow.lastActivity = now;
+        if (flow.state == Flow.UNCONFIRMED) {
+            flow.state = Flow.ANSWERED;
+        }
+        final ByteBuf content = reply.content();
+        if (content.isReadable() && content.getByte(content.readerIndex()) < 0) {
+            int length = Math.min(content.readableBytes(), Router.HEADER_PREFIX_LENGTH);
+            content.getBytes(content.readerIndex(), replyHeader, 0, length);
+            if (router.learnFromReply(routing.current(), replyHeader, length, flow.placement, now)) {
+                counters.increment(ForwarderCounter.SERVER_CIDS_LEARNED);
+            }
+        }
+        final Channel listener = listeners[flow.local];
+        listener.write(new DatagramPacket(content, flow.client), listener.voidPromise());
+        counters.increment(ForwarderCounter.REPLIES);
+        if (!listenerPending[flow.local]) {
+            listenerPending[flow.local] = true;
+            listenersToFlush[listenersToFlushCount++] = flow.local;
         }
     }
 
-    /** A reply from the flow's target. Takes ownership of {@code reply}. */
-    void onReply(Flow flow, DatagramPacket reply) {
-        Channel listener = listeners[flow.listener];
-        flows.get(flow.client, flow.listener, flow.target, header, 0, 0, now); // refreshes the idle timer
-        listener.write(new DatagramPacket(reply.content(), flow.client), listener.voidPromise());
-        counters.increment(ForwarderCounter.REPLIES);
-    }
-
-    /** The end of a read batch on an upstream socket: flush its flow's listener. */
-    void onReplyBatchEnd(Flow flow) {
-        listeners[flow.listener].flush();
+    /** The end of a read batch on an upstream port: flush the listeners its replies went through. */
+    void onReplyBatchEnd() {
+        for (int i = 0; i < listenersToFlushCount; i++) {
+            int local = listenersToFlush[i];
+            listenerPending[local] = false;
+            listeners[local].flush();
+        }
+        listenersToFlushCount = 0;
         now = System.nanoTime();
     }
 
@@ -224,15 +405,107 @@ final class Worker {
         counters.increment(counter);
     }
 
-    /** Closes flows and forgets fallback decisions idle for longer than {@code idleNanos}. */
-    void expire(long idleNanos) {
+    private Flow openFlow(InetSocketAddress client, int local, Placement placement, boolean unroutable) {
+        if (unroutable && !limits.handshakes.tryAcquire(client, prefixScratch)) {
+            openFailure = ForwarderCounter.DROPPED_INITIAL_BUDGET;
+            return null;
+        }
+        if (!limits.tryReserveFlow() && !(evictOldestUnconfirmed() && limits.tryReserveFlow())) {
+            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
+        }
+        final InetSocketAddress target = placement.target();
+        final UpstreamPort port = ports.acquire(target, now);
+        if (port == null) {
+            limits.releaseFlow();
+            ForwarderCounter cause = ports.failure();
+            counters.increment(cause);
+            long times = pacing.due(LOG_FLOW_OPEN, now);
+            if (times > 0) {
+                Throwable error = ports.failureCause();
+                LOG.warn("forwarder worker {}: {} new flow(s) dropped: no upstream port could be opened (latest: {}{});"
+                        + " see flow-open-failed.* in the metrics and \"Capacity\" in docs/operations.md", index,
+                        times, cause.metricName(), error == null ? "" : ", " + error.getMessage());
+            }
+            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_OPEN_FAILED);
+        }
+        Flow flow = new Flow(client, local, placement, port, now);
+        flow.budgeted = unroutable;
+        flow.gso = !ports.gsoRefused(target);
+        flow.tupleRecorded = now - tupleRefreshNanos;
+        if (!flows.put(client, local, target, NO_ID, 0, 0, flow, now)) {
+            ports.release(port, target);
+            limits.releaseFlow();
+            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
+        }
+        replies.put(null, port.index, target, NO_ID, 0, 0, flow, now);
+        linkNewest(flow);
+        unconfirmedFlows++;
+        counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
+        counters.increment(ForwarderCounter.FLOWS_OPENED);
+        return flow;
+    }
+
+    private Flow refuseFlow(InetSocketAddress client, boolean budgeted, ForwarderCounter reason) {
+        if (budgeted) {
+            limits.handshakes.release(client, prefixScratch);
+        }
+        openFailure = reason;
+        return null;
+    }
+
+    /** A client datagram on an existing flow: it keeps the flow alive, and confirms it once the target answered. */
+    private void onClientDatagram(Flow flow) {
+        flow.lastClient = now;
+        flow.lastActivity = now;
+        if (flow.state == Flow.CONFIRMED) {
+            return;
+        }
+        if (flow.state == Flow.ANSWERED) {
+            unlink(flow);
+            flow.state = Flow.CONFIRMED;
+            if (flow.budgeted) {
+                flow.budgeted = false;
+                limits.handshakes.release(flow.client, prefixScratch);
+            }
+            unconfirmedFlows--;
+            confirmedFlows++;
+            counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
+            counters.setGauge(WorkerCounters.CONFIRMED_FLOWS, confirmedFlows);
+            counters.increment(ForwarderCounter.FLOWS_CONFIRMED);
+        } else if (flow != newestUnconfirmed) {
+            unlink(flow);
+            linkNewest(flow);
+        }
+    }
+
+    private boolean evictOldestUnconfirmed() {
+        Flow oldest = oldestUnconfirmed;
+        if (oldest == null) {
+            return false;
+        }
+        closeFlow(oldest, ForwarderCounter.FLOWS_EVICTED, true);
+        return true;
+    }
+
+    /** Closes unconfirmed flows without a client datagram for {@code forwarder.unconfirmedFlowIdleTimeout}. */
+    void expireUnconfirmed() {
         now = System.nanoTime();
-        long idleBefore = now - idleNanos;
-        flows.expire(idleBefore, flow -> {
-            counters.increment(ForwarderCounter.FLOWS_EXPIRED);
-            closeFlow(flow);
-        });
-        router.expire(idleBefore);
+        final long idleBefore = now - unconfirmedIdleNanos;
+        while (oldestUnconfirmed != null && oldestUnconfirmed.lastClient - idleBefore < 0) {
+            closeFlow(oldestUnconfirmed, ForwarderCounter.FLOWS_EXPIRED_UNCONFIRMED, true);
+        }
+    }
+
+    /**
+     * Closes confirmed flows without a datagram either way for {@code forwarder.flowIdleTimeout}, then the trailing
+     * upstream sockets no flow uses.
+     */
+    void expireConfirmed() {
+        now = System.nanoTime();
+        final long idleBefore = now - confirmedIdleNanos;
+        flows.removeIf(flow -> flow.state == Flow.CONFIRMED && flow.lastActivity - idleBefore < 0,
+                flow -> closeFlow(flow, ForwarderCounter.FLOWS_EXPIRED, false));
+        ports.closeIdle();
     }
 
     /** Re-keys the router for a new route table before datagrams need it. */
@@ -241,79 +514,75 @@ final class Worker {
     }
 
     /**
-     * Closes every flow; for shutdown.
+     * Closes every flow and upstream socket; for shutdown.
      *
      * @return the close futures of the upstream sockets
      */
     List<ChannelFuture> closeAll() {
-        List<Flow> all = new ArrayList<>();
-        flows.forEach(all::add);
-        flows.clear();
-        List<ChannelFuture> closing = new ArrayList<>();
-        for (Flow flow : all) {
-            closeFlow(flow);
-            closing.add(flow.upstream.closeFuture());
-        }
-        return closing;
+        flows.removeIf(flow -> true, flow -> closeFlow(flow, ForwarderCounter.FLOWS_EXPIRED, false));
+        return ports.closeAll();
     }
 
-    private Flow openFlow(InetSocketAddress client, int listener, InetSocketAddress target, Router router) {
-        if (flowCount.incrementAndGet() > maxFlows) {
-            flowCount.decrementAndGet();
-            return null;
-        }
-        Flow flow = new Flow(client, listener, target, router.server());
-        if (!flows.put(client, listener, target, header, 0, 0, flow, now)) {
-            flowCount.decrementAndGet();
-            return null;
-        }
-        counters.increment(ForwarderCounter.FLOWS_OPENED);
-        ChannelFuture connect = upstreams.open(target, new UpstreamHandler(this, flow));
-        flow.upstream = connect.channel();
-        flow.upstream.closeFuture().addListener(f -> onUpstreamClosed(flow));
-        connect.addListener(f -> onUpstreamConnected(flow, f.isSuccess()));
-        return flow;
-    }
-
-    private void onUpstreamConnected(Flow flow, boolean success) {
-        int waiting = flow.pendingCount();
-        if (!success || flow.closed) {
-            for (int i = 0; i < waiting; i++) {
-                flow.takePending(i).release();
-                counters.increment(ForwarderCounter.DROPPED_SEND_FAILED);
-            }
-            flow.clearPending();
-            flow.upstream.close();
+    private void closeFlow(Flow flow, ForwarderCounter counter, boolean removeFromFlows) {
+        if (flow.closed) {
             return;
         }
-        flow.connected = true;
-        for (int i = 0; i < waiting; i++) {
-            flow.upstream.write(flow.takePending(i), flow.upstream.voidPromise());
-        }
-        flow.clearPending();
-        flow.upstream.flush();
-    }
-
-    private void onUpstreamClosed(Flow flow) {
-        flow.run.discard();
-        if (!flow.closed) {
-            flow.closed = true;
-            flows.removeValue(flow.client, flow.listener, flow.target, header, 0, 0, flow);
-        }
-        for (int i = 0; i < flow.pendingCount(); i++) {
-            ByteBuf datagram = flow.takePending(i);
-            if (datagram != null) {
-                datagram.release();
-                counters.increment(ForwarderCounter.DROPPED_SEND_FAILED);
-            }
-        }
-        flow.clearPending();
-        flowCount.decrementAndGet();
-    }
-
-    private void closeFlow(Flow flow) {
         flow.closed = true;
-        flow.upstream.close();
+        if (removeFromFlows) {
+            flows.removeValue(flow.client, flow.local, flow.target, NO_ID, 0, 0, flow);
+        }
+        replies.removeValue(null, flow.port.index, flow.target, NO_ID, 0, 0, flow);
+        if (flow.state == Flow.CONFIRMED) {
+            confirmedFlows--;
+            counters.setGauge(WorkerCounters.CONFIRMED_FLOWS, confirmedFlows);
+        } else {
+            unlink(flow);
+            unconfirmedFlows--;
+            counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
+        }
+        if (flow.budgeted) {
+            flow.budgeted = false;
+            limits.handshakes.release(flow.client, prefixScratch);
+        }
+        ports.release(flow.port, flow.target);
+        flow.run.discard();
+        limits.releaseFlow();
+        counters.increment(counter);
+    }
+
+    private void linkNewest(Flow flow) {
+        flow.older = newestUnconfirmed;
+        flow.newer = null;
+        if (newestUnconfirmed != null) {
+            newestUnconfirmed.newer = flow;
+        } else {
+            oldestUnconfirmed = flow;
+        }
+        newestUnconfirmed = flow;
+    }
+
+    private void unlink(Flow flow) {
+        if (flow.older != null) {
+            flow.older.newer = flow.newer;
+        } else if (oldestUnconfirmed == flow) {
+            oldestUnconfirmed = flow.newer;
+        }
+        if (flow.newer != null) {
+            flow.newer.older = flow.older;
+        } else if (newestUnconfirmed == flow) {
+            newestUnconfirmed = flow.older;
+        }
+        flow.older = null;
+        flow.newer = null;
+    }
+
+    private void tableFull() {
+        counters.increment(ForwarderCounter.DECISION_TABLE_FULL);
+        long times = pacing.due(LOG_TABLE_FULL, now);
+        if (times > 0) {
+            LOG.warn("forwarder worker {}: {} routing decision(s) not recorded: a draft-21 §4.2 table is full; raise"
+                    + " forwarder.maxFlows or lower forwarder.flowIdleTimeout", index, times);
+        }
     }
 
     private void drop(DatagramPacket packet, ForwarderCounter reason) {

@@ -30,9 +30,10 @@ public final class RoutingHealthCheck extends HealthCheck {
             return Result.unhealthy("no server to route to");
         }
         if (table.healthyServers() == 0) {
-            return Result.unhealthy("no server answers health probes");
+            return Result.unhealthy("no server answers health probes" + (table.panic()
+                    ? " (panic mode: first flights go to every server that is not draining)" : ""));
         }
         return Result.healthy(table.configCount() + " config(s), " + table.healthyServers() + " of "
-                + table.servers().size() + " server(s) healthy");
+                + table.servers().size() + " server(s) healthy" + (table.panic() ? "; panic mode" : ""));
     }
 }

@@ -1,6 +1,7 @@
 package io.quiclb.appliance.resources;
 
 import io.quiclb.appliance.api.StatsView;
+import io.quiclb.appliance.capacity.Capacity;
 import io.quiclb.appliance.forward.Forwarder;
 import io.quiclb.appliance.forward.ForwarderCounter;
 import io.quiclb.appliance.forward.WorkerCounters;
@@ -60,6 +61,17 @@ public final class StatsResource {
             }
             perWorker.add(values);
         }
-        return new StatsView(counters, perConfig, perServer, perWorker, forwarder.flows());
+        Map<String, Long> limits = new LinkedHashMap<>();
+        Capacity capacity = forwarder.capacity();
+        if (capacity != null) {
+            limits.put("flows", capacity.effectiveMaxFlows());
+            limits.put("handshakes", capacity.maxHandshakes());
+            limits.put("sockets", capacity.socketBudget());
+            limits.put("perTarget", capacity.perTarget());
+        }
+        return new StatsView(counters, perConfig, perServer, perWorker, forwarder.flows(),
+                forwarder.totalGauge(WorkerCounters.UNCONFIRMED_FLOWS),
+                forwarder.totalGauge(WorkerCounters.CONFIRMED_FLOWS), forwarder.handshakes(),
+                forwarder.upstreamSockets(), limits, routing.current().panic());
     }
 }

@@ -21,10 +21,12 @@ public final class RouteTable {
     private final java.util.Set<ServerHandle> eligible;
     private final int healthyServers;
     private final Placement[][] firstFlightBySlot;
+    private final boolean panic;
 
     RouteTable(long version, QuicLbConfig[] configs, ServerIdIndex[] indexes, ServerHandle[] bySlot,
                List<ServerHandle> servers, List<ServerHandle> fallbackEligible, int healthyServers,
-               Placement[][] firstFlightBySlot) {
+               Placement[][] firstFlightBySlot, boolean panic) {
+        this.panic = panic;
         this.healthyServers = healthyServers;
         this.firstFlightBySlot = firstFlightBySlot;
         this.version = version;
@@ -109,6 +111,14 @@ public final class RouteTable {
     /** @return the servers, in configuration order */
     public List<ServerHandle> servers() {
         return servers;
+    }
+
+    /**
+     * @return whether the table is in panic mode: too few servers answer health probes
+     *         ({@link RoutingService#setPanicThreshold}), so every server that is not draining takes first flights
+     */
+    public boolean panic() {
+        return panic;
     }
 
     /** @return how many servers answer health probes (or have not been probed yet) */

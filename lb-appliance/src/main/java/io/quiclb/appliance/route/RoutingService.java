@@ -24,7 +24,11 @@ import java.util.Map;
  * changes apply one after the other.
  */
 public final class RoutingService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoutingService.class);
+    /** {@code health.panicThreshold}'s default, in per cent. */
+    public static final int DEFAULT_PANIC_THRESHOLD = 50;
     private final int workers;
+    private volatile int panicThreshold = DEFAULT_PANIC_THRESHOLD;
     private volatile RouteTable current;
     private final Map<String, ServerHandle> handles = new HashMap<>();
     private long version;
@@ -48,6 +52,17 @@ public final class RoutingService {
     public RoutingService(int workers, RoutingState state) {
         this.workers = workers;
         publish(state);
+    }
+
+    /**
+     * Sets the panic threshold (Envoy's panic mode): when fewer than this share of the servers that are not draining
+     * answer health probes, first flights go to every server that is not draining, as if all answered, rather than
+     * crowd onto the few (or, with none, be dropped). Takes effect with the next published table.
+     *
+     * @param percent 0..100; 0 never panics
+     */
+    public void setPanicThreshold(int percent) {
+        this.panicThreshold = percent;
     }
 
     /** @return the table in force; workers call this once per datagram */
@@ -165,21 +180,37 @@ public final class RoutingService {
                 indexes[i] = new ServerIdIndex(configs[i].serverIdLength(), sids.get(i));
             }
         }
-        List<ServerHandle> eligible = new ArrayList<>();
+        List<ServerHandle> notDraining = new ArrayList<>();
+        List<ServerHandle> up = new ArrayList<>();
         for (ServerHandle handle : list) {
-            if (!state.draining().contains(handle.name()) && !down.contains(handle.name())) {
-                eligible.add(handle);
+            if (!state.draining().contains(handle.name())) {
+                notDraining.add(handle);
+                if (!down.contains(handle.name())) {
+                    up.add(handle);
+                }
             }
         }
+        // Panic mode: too few servers answer probes; the probes are more likely wrong than the servers.
+        boolean panic = !notDraining.isEmpty() && (long) up.size() * 100 < (long) panicThreshold * notDraining.size();
+        List<ServerHandle> eligible = panic ? notDraining : up;
         List<ServerHandle> healthy = list.stream().filter(h -> !down.contains(h.name())).toList();
         Placement[][] firstFlight = new Placement[bySlot.length][];
         for (ServerHandle handle : list) {
             List<Placement> all = handle.placements();
-            List<Placement> up = all.stream().filter(p -> !downSockets.contains(p.target())).toList();
-            firstFlight[handle.slot()] = (up.isEmpty() ? all : up).toArray(new Placement[0]);
+            List<Placement> answering = all.stream().filter(p -> !downSockets.contains(p.target())).toList();
+            firstFlight[handle.slot()] = (answering.isEmpty() ? all : answering).toArray(new Placement[0]);
         }
         RouteTable table = new RouteTable(++version, configs, indexes, bySlot, list, eligible, healthy.size(),
-                firstFlight);
+                firstFlight, panic);
+        RouteTable before = current;
+        if (panic && (before == null || !before.panic())) {
+            LOG.warn("panic mode: {} of {} server(s) that are not draining answer health probes, fewer than"
+                    + " health.panicThreshold={}%; first flights go to all {} as if every one answered",
+                    up.size(), notDraining.size(), panicThreshold, notDraining.size());
+        } else if (!panic && before != null && before.panic()) {
+            LOG.info("panic mode over: {} of {} server(s) that are not draining answer health probes", up.size(),
+                    notDraining.size());
+        }
         handles.clear();
         handles.putAll(nextHandles);
         current = table;

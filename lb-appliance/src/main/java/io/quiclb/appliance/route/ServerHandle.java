@@ -15,6 +15,8 @@ public final class ServerHandle {
     private final String name;
     private final InetSocketAddress address;
     private final InetSocketAddress[] threadSockets;
+    private final Placement addressPlacement;
+    private final Placement[] threadPlacements;
     private final Placement[] firstFlightPlacements;
     private final int slot;
     private final WorkerCounts forwarded;
@@ -31,11 +33,14 @@ public final class ServerHandle {
         this.name = name;
         this.address = address;
         this.threadSockets = threadSockets.toArray(new InetSocketAddress[0]);
-        this.firstFlightPlacements = new Placement[Math.max(1, this.threadSockets.length)];
-        for (int i = 0; i < firstFlightPlacements.length; i++) {
-            firstFlightPlacements[i] = new Placement(this, this.threadSockets.length == 0 ? address
-                    : this.threadSockets[i]);
+        this.addressPlacement = new Placement(this, address);
+        this.threadPlacements = new Placement[this.threadSockets.length];
+        for (int i = 0; i < threadPlacements.length; i++) {
+            threadPlacements[i] = this.threadSockets[i].equals(address) ? addressPlacement
+                    : new Placement(this, this.threadSockets[i]);
         }
+        this.firstFlightPlacements = threadPlacements.length == 0 ? new Placement[] {addressPlacement}
+                : threadPlacements;
         this.slot = slot;
         this.forwarded = new WorkerCounts(workers);
     }
@@ -59,6 +64,17 @@ public final class ServerHandle {
      */
     public InetSocketAddress target(int threadId) {
         return threadId >= 0 && threadId < threadSockets.length ? threadSockets[threadId] : address;
+    }
+
+    /**
+     * The placement for a datagram with this thread ID, built with the handle (no allocation): the thread's socket
+     * when the server has one for it, else the server's address.
+     *
+     * @param threadId a decoded thread ID, or a negative value for none
+     * @return the placement; its target is {@link #target(int)}
+     */
+    public Placement placement(int threadId) {
+        return threadId >= 0 && threadId < threadPlacements.length ? threadPlacements[threadId] : addressPlacement;
     }
 
     /**

@@ -65,14 +65,11 @@ final class ForwarderFixture implements AutoCloseable {
         return io.quiclb.appliance.Await.until(condition);
     }
 
-    /** @return received minus every routed and pre-routing drop counter: 0 when every datagram is accounted for */
+    /** @return received minus every outcome counter (routed and dropped): 0 when every datagram is counted once */
     long unaccounted() {
         long sum = 0;
         for (ForwarderCounter counter : ForwarderCounter.values()) {
-            boolean routed = counter.name().startsWith("ROUTED_");
-            boolean preRoutingDrop = counter.isDrop() && counter != ForwarderCounter.DROPPED_SEND_FAILED
-                    && counter != ForwarderCounter.DROPPED_REPLY_SEND_FAILED;
-            if (routed || preRoutingDrop) {
+            if (counter.isOutcome()) {
                 sum += forwarder.total(counter);
             }
         }

@@ -34,16 +34,16 @@ class ForwarderFlowTest {
     @ParameterizedTest
     @MethodSource("transports")
     void shouldCloseFlowsAfterTheIdleTimeoutAndReopenThem(TransportKind transport) throws Exception {
-        try (UdpBackend a = new UdpBackend("a");
+        try (UdpBackend a = new UdpBackend("a").echoing();
              ForwarderFixture fixture = new ForwarderFixture(transport, 2, Duration.seconds(1), 100, List.of(CONFIG),
                      List.of(server("a", a, Map.of(0, "0a01"))))) {
             CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
             UdpClient client = fixture.client();
-            client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "first"));
-            assertNotNull(a.poll(5_000));
+            confirm(client, encoder, a);
             assertEquals(1, fixture.forwarder.flows());
             assertTrue(await(() -> fixture.forwarder.flows() == 0), "flow never expired");
             assertEquals(1, fixture.forwarder.total(ForwarderCounter.FLOWS_EXPIRED));
+            assertEquals(0, fixture.forwarder.upstreamSockets(), "the idle upstream socket closes too");
             client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "again"));
             assertNotNull(a.poll(5_000));
             assertEquals(2, fixture.forwarder.total(ForwarderCounter.FLOWS_OPENED));
@@ -52,18 +52,17 @@ class ForwarderFlowTest {
 
     @ParameterizedTest
     @MethodSource("transports")
-    void shouldDropNewFlowsPastTheLimitWhileExistingFlowsKeepWorking(TransportKind transport) throws Exception {
-        try (UdpBackend a = new UdpBackend("a");
+    void shouldDropNewFlowsPastTheLimitWhenNoneIsUnconfirmed(TransportKind transport) throws Exception {
+        try (UdpBackend a = new UdpBackend("a").echoing();
              ForwarderFixture fixture = new ForwarderFixture(transport, 2, Duration.seconds(60), 2, List.of(CONFIG),
                      List.of(server("a", a, Map.of(0, "0a01"))))) {
             CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
             UdpClient one = fixture.client();
             UdpClient two = fixture.client();
             UdpClient three = fixture.client();
-            one.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "one"));
-            assertNotNull(a.poll(5_000));
-            two.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "two"));
-            assertNotNull(a.poll(5_000));
+            confirm(one, encoder, a);
+            confirm(two, encoder, a);
+            assertTrue(await(() -> fixture.forwarder.total(ForwarderCounter.FLOWS_CONFIRMED) == 2));
             three.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "three"));
             assertTrue(await(() -> fixture.forwarder.total(ForwarderCounter.DROPPED_FLOW_LIMIT) == 1));
             assertNull(a.poll(200));
@@ -72,6 +71,34 @@ class ForwarderFlowTest {
             assertEquals(2, fixture.forwarder.flows());
             assertEquals(0, fixture.unaccounted());
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void shouldEvictTheOldestUnconfirmedFlowForANewOneAndExpireTheRest(TransportKind transport) throws Exception {
+        // The backend never answers, so no flow is confirmed: with the table full, a new client evicts the oldest.
+        try (UdpBackend silent = new UdpBackend("a");
+             ForwarderFixture fixture = new ForwarderFixture(transport, 1, Duration.seconds(60), 2, List.of(CONFIG),
+                     List.of(server("a", silent, Map.of(0, "0a01"))))) {
+            CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
+            for (int i = 0; i < 3; i++) {
+                fixture.client().send(QuicPackets.shortHeader(encoder.nextConnectionId(), "c" + i));
+                assertNotNull(silent.poll(5_000), "client " + i);
+            }
+            assertEquals(1, fixture.forwarder.total(ForwarderCounter.FLOWS_EVICTED));
+            assertEquals(0, fixture.forwarder.total(ForwarderCounter.DROPPED_FLOW_LIMIT));
+            assertEquals(2, fixture.forwarder.flows());
+            assertEquals(2, fixture.forwarder.totalGauge(WorkerCounters.UNCONFIRMED_FLOWS));
+        }
+    }
+
+    /** Sends, waits for the echo, sends again: the flow is confirmed. */
+    private static void confirm(UdpClient client, CidEncoder encoder, UdpBackend backend) throws Exception {
+        client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "hello"));
+        assertNotNull(backend.poll(5_000));
+        assertNotNull(client.receive(5_000), "the echo");
+        client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "confirm"));
+        assertNotNull(backend.poll(5_000));
     }
 
     @Test
@@ -187,8 +214,8 @@ class ForwarderFlowTest {
             CidEncoder encoder = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
             byte[] validCid = encoder.nextConnectionId();
             // The first client sends everything; its long headers leave a 4-tuple entry that then routes its
-            // unroutable short headers (draft-21 §4.2 step 4). The second sends only short headers, so theirs are
-            // dropped by reason.
+            // unroutable short headers (draft-21 §4.2 step 4). The second sends only short headers: its first
+            // unroutable one goes by the fallback (step 5), the 4-tuple table routes the rest.
             UdpClient client = fixture.client();
             UdpClient shortHeadersOnly = fixture.client();
             for (int sent = 0; sent < datagrams; ) {
@@ -216,7 +243,8 @@ class ForwarderFlowTest {
                     "backends got " + (a.count() + b.count()) + " of " + routed + " routed");
             for (ForwarderCounter counter : List.of(ForwarderCounter.DROPPED_TOO_SHORT,
                     ForwarderCounter.DROPPED_DCID_TOO_LONG, ForwarderCounter.DROPPED_BAD_HEADER,
-                    ForwarderCounter.DROPPED_UNKNOWN_CONFIG, ForwarderCounter.DROPPED_NO_SERVER_FOR_SID)) {
+                    ForwarderCounter.UNROUTABLE_SHORT_UNKNOWN_CONFIG,
+                    ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID)) {
                 assertTrue(fixture.forwarder.total(counter) > 0, counter + " never seen: " + fixture.describe());
             }
         }

@@ -10,9 +10,11 @@ import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.decision.DecisionTables;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.Hex;
 import io.quiclb.codec.ServerId;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -31,7 +33,9 @@ class RouterTest {
             new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"),
                     List.of(HostPort.parse("127.0.0.1:5101"))),
             new ServerEntry("b", HostPort.parse("127.0.0.1:5002"), Map.of(0, "0b02"), List.of())));
-    private final Router router = new Router(1000);
+    private static final InetSocketAddress LISTENER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 4433);
+    private final DecisionTables tables = new DecisionTables(1000);
+    private final Router router = new Router(tables, LocalAddresses.of(List.of(LISTENER)));
 
     @Test
     void shouldRouteByServerIdThenThreadSocket() {
@@ -58,11 +62,17 @@ class RouterTest {
         InetSocketAddress rebound = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
         assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(initial, rebound));
         assertEquals(chosen, router.server().name());
-        // An unroutable short header from a remembered 4-tuple goes the same way; from a new one it is dropped.
+        // An unroutable short header from a remembered 4-tuple goes the same way (step 4); from a new one by the
+        // fallback (step 5), which the 4-tuple table then remembers.
         byte[] shortHeader = QuicPackets.shortHeader(new byte[] {(byte) 0x27, 1, 2, 3, 4, 5, 6, 7, 8}, "x");
         assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(shortHeader, CLIENT));
-        assertEquals(ForwarderCounter.DROPPED_UNKNOWN_CONFIG,
-                route(shortHeader, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40002)));
+        assertEquals(ForwarderCounter.UNROUTABLE_SHORT_UNKNOWN_CONFIG, router.note());
+        assertEquals(chosen, router.server().name());
+        InetSocketAddress stranger = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40002);
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(shortHeader, stranger));
+        String strangers = router.server().name();
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(shortHeader, stranger));
+        assertEquals(strangers, router.server().name());
         // Remove the chosen server: remembered decisions naming it no longer count.
         String remaining = chosen.equals("a") ? "b" : "a";
         routing.publish(new QuicLbSettings(List.of(CONFIG)), List.of(new ServerEntry(remaining,
@@ -70,6 +80,113 @@ class RouterTest {
                 Map.of(0, remaining.equals("a") ? "0a01" : "0b02"), List.of())));
         assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
         assertEquals(remaining, router.server().name());
+    }
+
+    @Test
+    void shouldGiveTheSameAnswerWhicheverWorkerTheKernelPicks() {
+        // draft-21 §4.2 tables shared by four workers: a client whose port changes during its first flight (same
+        // DCID and SCID) may reach another worker, which must find the first worker's decision.
+        Router[] workers = new Router[4];
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] = new Router(tables, LocalAddresses.of(List.of(LISTENER)));
+        }
+        for (int flight = 0; flight < 20; flight++) {
+            byte[] dcid = {(byte) 0xe7, 1, 2, 3, 4, 5, 6, (byte) flight};
+            byte[] initial = QuicPackets.longHeader(dcid, new byte[] {7, (byte) flight}, "initial");
+            InetSocketAddress before = new InetSocketAddress(InetAddress.getLoopbackAddress(), 45000 + flight);
+            InetSocketAddress after = new InetSocketAddress(InetAddress.getLoopbackAddress(), 46000 + flight);
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(workers[flight % 4], initial, before));
+            InetSocketAddress target = workers[flight % 4].target();
+            Router other = workers[(flight + 1 + flight % 3) % 4];
+            assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(other, initial, after));
+            assertSame(target, other.target(), "flight " + flight);
+        }
+    }
+
+    @Test
+    void shouldRouteShortHeadersToTheServerThatIssuedAnUnroutableCidFromAnyAddress() {
+        // draft-21 §3.2: a server without a configuration issues 0b111 CIDs, self-encoding their length; the load
+        // balancer sees them as the SCID of the server's long headers it relays, and §4.2 step 3 routes the
+        // client's short headers by them after its NAT rebinds. Likewise a CID of a config this LB lacks (id 5).
+        byte[] initial = QuicPackets.longHeader(new byte[] {0x11, 2, 3, 4, 5, 6, 7, 8}, new byte[] {9}, "initial");
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        io.quiclb.appliance.route.Placement placement = router.placement();
+        byte[] serverCid = Hex.decode("cid", "e7c5a1b2c3d4e5f6");
+        byte[] otherConfig = Hex.decode("cid", "a9000102030405060708");
+        for (byte[] cid : List.of(serverCid, otherConfig)) {
+            byte[] reply = QuicPackets.longHeader(new byte[] {9}, cid, "server initial");
+            assertTrue(router.learnFromReply(routing.current(), reply, reply.length, placement, System.nanoTime()));
+        }
+        Router otherWorker = new Router(tables, LocalAddresses.of(List.of(LISTENER)));
+        for (int port = 47000; port < 47010; port++) {
+            InetSocketAddress rebound = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            for (byte[] cid : List.of(serverCid, otherConfig)) {
+                assertEquals(ForwarderCounter.ROUTED_BY_TABLE,
+                        route(otherWorker, QuicPackets.shortHeader(cid, "1-rtt"), rebound));
+                assertSame(placement, otherWorker.placement());
+            }
+        }
+        // A routable SCID names its server by itself: nothing to learn. Version Negotiation teaches nothing either.
+        byte[] routable = QuicPackets.longHeader(new byte[] {9}, cid("0b02", 0), "server initial");
+        assertEquals(false, router.learnFromReply(routing.current(), routable, routable.length, placement, 0));
+        byte[] negotiation = QuicPackets.longHeader(new byte[] {9}, Hex.decode("c", "e7000000000000ff"), "vn");
+        negotiation[1] = negotiation[2] = negotiation[3] = negotiation[4] = 0;
+        assertEquals(false, router.learnFromReply(routing.current(), negotiation, negotiation.length, placement, 0));
+    }
+
+    @Test
+    void shouldParseLongHeadersOfUnknownVersionsByTheInvariantsOnly() {
+        // RFC 8999 §5.1: connection IDs of up to 255 octets in long headers; the 20-octet limit is QUIC v1's
+        // (RFC 9000 §17.2, "MUST drop") and v2's (RFC 9369). Unknown versions go by the fallback, so a server can
+        // answer with Version Negotiation.
+        for (int dcidLength : new int[] {21, 255}) {
+            byte[] dcid = new byte[dcidLength];
+            dcid[0] = (byte) 0xe7;
+            dcid[dcidLength - 1] = (byte) dcidLength;
+            byte[] probe = versioned(0x5a6a7a8a, QuicPackets.longHeader(dcid, new byte[255], "x"));
+            InetSocketAddress client = new InetSocketAddress(InetAddress.getLoopbackAddress(), 48000 + dcidLength);
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(probe, client));
+            assertEquals(ForwarderCounter.UNKNOWN_VERSION, router.note());
+            String chosen = router.server().name();
+            assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(probe, client));
+            assertEquals(chosen, router.server().name());
+        }
+        byte[] longDcid = QuicPackets.longHeader(new byte[21], new byte[0], "x");
+        assertEquals(ForwarderCounter.DROPPED_DCID_TOO_LONG, route(longDcid, CLIENT));
+        assertEquals(ForwarderCounter.DROPPED_DCID_TOO_LONG, route(versioned(Router.QUIC_V2, longDcid), CLIENT));
+        byte[] longScid = QuicPackets.longHeader(new byte[8], new byte[21], "x");
+        assertEquals(ForwarderCounter.DROPPED_BAD_HEADER, route(longScid, CLIENT));
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(versioned(0x1a2a3a4a, longScid), CLIENT));
+        // The prefix the router asks for covers both connection IDs, up to 1 + 4 + 1 + 255 + 1 + 255 octets.
+        byte[] longest = versioned(0x5a6a7a8a, QuicPackets.longHeader(new byte[255], new byte[255], "x"));
+        assertEquals(Router.MAX_HEADER_PREFIX_LENGTH, Router.prefixNeeded(longest, Router.HEADER_PREFIX_LENGTH));
+        assertEquals(Router.HEADER_PREFIX_LENGTH, Router.prefixNeeded(longScid, Router.HEADER_PREFIX_LENGTH));
+    }
+
+    @Test
+    void shouldHashTheFourTupleItselfNotTheWayThisProcessNumbersAddresses() {
+        // The fallback must give the same answer in a restarted appliance and in every appliance of a fleet.
+        InetSocketAddress other = new InetSocketAddress(InetAddress.getLoopbackAddress(), 4434);
+        Router second = new Router(new DecisionTables(1000), LocalAddresses.of(List.of(other, LISTENER)));
+        for (int port = 49000; port < 49050; port++) {
+            InetSocketAddress client = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 9, 9, 9, 9, 9, 9, (byte) port},
+                    new byte[] {1}, "x");
+            route(initial, client);
+            int length = Math.min(initial.length, Router.HEADER_PREFIX_LENGTH);
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, second.route(routing.current(), initial, length, client,
+                    1, 0));
+            assertSame(router.target(), second.target());
+        }
+    }
+
+    private static byte[] versioned(int version, byte[] longHeader) {
+        byte[] copy = longHeader.clone();
+        copy[1] = (byte) (version >>> 24);
+        copy[2] = (byte) (version >>> 16);
+        copy[3] = (byte) (version >>> 8);
+        copy[4] = (byte) version;
+        return copy;
     }
 
     @Test
@@ -146,9 +263,9 @@ class RouterTest {
     void shouldExpireRememberedDecisions() {
         byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[0], "x");
         assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
-        assertEquals(3, router.tableEntries()); // one in each: 4-tuple and SCID, DCID, 4-tuple
-        router.expire(Long.MAX_VALUE);
-        assertEquals(0, router.tableEntries());
+        assertEquals(3, tables.size()); // one in each: 4-tuple and SCID, DCID, 4-tuple
+        tables.expire(Long.MAX_VALUE);
+        assertEquals(0, tables.size());
     }
 
     @Test
@@ -192,7 +309,12 @@ class RouterTest {
     }
 
     private ForwarderCounter route(byte[] datagram, InetSocketAddress client) {
+        return route(router, datagram, client);
+    }
+
+    private ForwarderCounter route(Router router, byte[] datagram, InetSocketAddress client) {
         int length = Math.min(datagram.length, Router.HEADER_PREFIX_LENGTH);
+        length = Math.min(datagram.length, Router.prefixNeeded(datagram, length));
         return router.route(routing.current(), datagram, length, client, 0, System.nanoTime());
     }
 

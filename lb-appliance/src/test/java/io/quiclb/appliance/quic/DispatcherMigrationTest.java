@@ -65,7 +65,7 @@ class DispatcherMigrationTest {
             assertEquals(0, server.dispatcher.handledWhereLanded(), "dispatched " + server.dispatcher.dispatched()
                     + ", moved " + server.dispatcher.movedToOwner());
             assertTrue(forwarder.total(ForwarderCounter.ROUTED_BY_CID) > 0);
-            assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
+            assertEquals(0, forwarder.total(ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID));
         } finally {
             if (forwarder != null) {
                 forwarder.stop();

@@ -96,7 +96,7 @@ class QuicEndToEndTest {
                 assertTrue(routedBefore > 0, "handshake and requests after it routed by CID");
                 assertTrue(forwarder.total(ForwarderCounter.ROUTED_BY_CID) > routedBefore,
                         "packets from the new 4-tuple routed by CID");
-                assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
+                assertEquals(0, forwarder.total(ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID));
                 connection.close().sync();
                 // The QUIC codec frees its native buffers when its datagram channel closes.
                 connection.parent().close().sync();

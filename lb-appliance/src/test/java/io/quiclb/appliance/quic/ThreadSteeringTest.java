@@ -70,7 +70,7 @@ class ThreadSteeringTest {
             assertEquals(0, other, "datagrams that reached another thread's socket (" + own + " reached their own)");
             assertTrue(own > 0);
             assertTrue(forwarder.total(ForwarderCounter.ROUTED_TO_THREAD) > 0);
-            assertEquals(0, forwarder.total(ForwarderCounter.DROPPED_NO_SERVER_FOR_SID));
+            assertEquals(0, forwarder.total(ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID));
         } finally {
             if (forwarder != null) {
                 forwarder.stop();

@@ -10,6 +10,8 @@ import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
+import io.quiclb.appliance.decision.DecisionTables;
+import io.quiclb.appliance.guard.HandshakeBudget;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.ServerId;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,9 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The forwarder's channel handler and worker for one routed datagram, on {@link EmbeddedChannel}s: a
  * {@link DatagramPacket} (a pooled direct buffer, as a transport delivers it) enters the listener pipeline, is
- * routed by its CID to an existing flow and written and flushed to the flow's upstream channel, from whose
- * outbound queue the benchmark takes and releases it. B/op counts the envelope the benchmark creates per datagram
- * (what a transport allocates) plus whatever the handler allocates.
+ * routed by its CID to an existing flow and written, addressed to its target, and flushed to the flow's upstream
+ * port, from whose outbound queue the benchmark takes and releases it. B/op counts the envelope the benchmark creates
+ * per datagram (what a transport allocates) plus whatever the worker allocates: the envelope that addresses the
+ * datagram to its target on the shared, unconnected port.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -60,10 +62,15 @@ public class ListenerHandlerBenchmark {
         RoutingService routing = new RoutingService(1, new QuicLbSettings(List.of(config)),
                 List.of(new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"), List.of())));
         listener = new EmbeddedChannel();
-        Worker worker = new Worker(0, listener.eventLoop(), (target, handler) -> {
-            upstream = new EmbeddedChannel(handler);
-            return upstream.newSucceededFuture();
-        }, routing, new AtomicLong(), 10, 10, 2048);
+        FlowLimits limits = new FlowLimits(10, new HandshakeBudget(10, 0), new SocketBudget(10));
+        Worker.Shared shared = new Worker.Shared(routing, new DecisionTables(10), LocalAddresses.of(List.of(LISTENER)),
+                limits, List.of(), 10, TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(60), 2048);
+        Worker[] self = new Worker[1];
+        Worker worker = new Worker(0, listener.eventLoop(), (port, bindAddress) -> {
+            upstream = new EmbeddedChannel(new UpstreamHandler(self[0], port));
+            return upstream;
+        }, shared);
+        self[0] = worker;
         listener.pipeline().addLast(new ListenerHandler(worker, 0));
         worker.setListeners(new Channel[] {listener});
         pipeline = listener.pipeline();
@@ -78,8 +85,8 @@ public class ListenerHandlerBenchmark {
     public int forward() {
         pipeline.fireChannelRead(new DatagramPacket(datagram.retainedDuplicate(), LISTENER, client));
         pipeline.fireChannelReadComplete();
-        ByteBuf out = (ByteBuf) (sent == null ? upstream.outboundMessages() : sent).poll();
-        int length = out.readableBytes();
+        DatagramPacket out = (DatagramPacket) (sent == null ? upstream.outboundMessages() : sent).poll();
+        int length = out.content().readableBytes();
         out.release();
         return length;
     }

@@ -1,4 +1,4 @@
-package io.quiclb.appliance.forward;
+package io.quiclb.appliance.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

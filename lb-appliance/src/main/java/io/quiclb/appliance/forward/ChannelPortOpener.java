@@ -1,0 +1,63 @@
+package io.quiclb.appliance.forward;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramChannel;
+import java.net.InetSocketAddress;
+
+/**
+ * Opens real upstream sockets of the forwarder's transport on one worker's event loop: create, register and bind,
+ * which on the loop's own thread all complete before this returns.
+ *
+ * <p><b>Thread safety:</b> called only on its worker's event loop.
+ */
+final class ChannelPortOpener implements PortOpener {
+    /** Receive buffer of an upstream socket: replies of every flow on the port queue here between reads. */
+    private static final int UPSTREAM_RCVBUF = 1 << 20;
+
+    private final EventLoop eventLoop;
+    private final Transport transport;
+    private final int maxDatagramSize;
+    private Worker worker;
+
+    ChannelPortOpener(EventLoop eventLoop, Transport transport, int maxDatagramSize) {
+        this.eventLoop = eventLoop;
+        this.transport = transport;
+        this.maxDatagramSize = maxDatagramSize;
+    }
+
+    /** @param worker the worker whose replies these sockets carry (set once, before the first open) */
+    void setWorker(Worker worker) {
+        this.worker = worker;
+    }
+
+    @Override
+    public Channel open(UpstreamPort port, InetSocketAddress bindAddress) throws Exception {
+        DatagramChannel channel = transport.channelFactory(bindAddress).newChannel(); // may throw: no descriptor
+        channel.config().setOption(ChannelOption.SO_RCVBUF, UPSTREAM_RCVBUF);
+        channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize));
+        channel.pipeline().addLast(new UpstreamHandler(worker, port));
+        ChannelFuture registered = eventLoop.register(channel);
+        if (!registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            throw failure(registered, "register");
+        }
+        ChannelFuture bound = channel.bind(bindAddress);
+        if (!bound.isSuccess()) {
+            channel.close();
+            throw failure(bound, "bind");
+        }
+        return channel;
+    }
+
+    private static Exception failure(ChannelFuture future, String step) {
+        Throwable cause = future.cause();
+        if (cause instanceof Exception e) {
+            return e;
+        }
+        return new IllegalStateException(step + " did not complete on the event loop", cause);
+    }
+}

@@ -1,0 +1,280 @@
+package io.quiclb.appliance.forward;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.unix.Errors;
+import io.quiclb.appliance.table.AddressKeyTable;
+import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker's upstream ports: unconnected UDP sockets, each bound to one local port, each carrying at most one flow
+ * per target. A new flow to target T takes the first port that has no flow to T, and a port is opened only when
+ * every open one has, so the worker needs as many sockets as the most flows it has to any one target, not one per
+ * flow: with n targets, one descriptor and one local port carry up to n flows.
+ *
+ * <p>Sockets bind a source address of {@code forwarder.upstreamSources} (taken in turn; each offers its own local
+ * port range) or, without them, the wildcard address, with port 0 so the kernel picks a free port. A new socket
+ * needs a unit of the shared {@link SocketBudget}; after the kernel refuses to bind one (every local port in use) no
+ * new socket of that address family is tried for {@value #PORTS_BACKOFF_MILLIS} ms, so a flood does not pay for a
+ * failing bind per datagram. Trailing sockets without flows are closed by {@link #closeIdle}.
+ *
+ * <p><b>Thread safety:</b> not thread-safe; used only on its worker's event loop. The socket budget is shared.
+ */
+final class UpstreamPorts {
+    static final long PORTS_BACKOFF_MILLIS = 100;
+    static final long ERROR_BACKOFF_MILLIS = 1000;
+    private static final int EADDRINUSE = 98;
+    private static final int MAX_TARGETS = 65_536;
+    private static final byte[] NO_ID = new byte[0];
+
+    private final PortOpener opener;
+    private final SocketBudget budget;
+    private final Family ipv4;
+    private final Family ipv6;
+    private final AddressKeyTable<TargetPorts> targets = new AddressKeyTable<>(MAX_TARGETS);
+    private ForwarderCounter failure;
+    private Throwable failureCause;
+
+    /**
+     * @param opener  opens sockets
+     * @param budget  the sockets all workers may hold
+     * @param sources source addresses to bind; empty for the wildcard of each family
+     */
+    UpstreamPorts(PortOpener opener, SocketBudget budget, List<InetAddress> sources) {
+        this.opener = opener;
+        this.budget = budget;
+        List<InetAddress> v4 = new ArrayList<>();
+        List<InetAddress> v6 = new ArrayList<>();
+        for (InetAddress source : sources) {
+            (source instanceof Inet6Address ? v6 : v4).add(source);
+        }
+        this.ipv4 = new Family(false, v4.isEmpty() ? List.of(wildcard(false)) : v4);
+        this.ipv6 = new Family(true, v6.isEmpty() ? List.of(wildcard(true)) : v6);
+    }
+
+    /**
+     * A port for a new flow to {@code target}, opening one when every open port has a flow to it.
+     *
+     * @param now monotonic nanoseconds
+     * @return the port, its flow count and the target's set already taken; or null, with {@link #failure()} set
+     */
+    UpstreamPort acquire(InetSocketAddress target, long now) {
+        TargetPorts inUse = target(target, now);
+        if (inUse == null) {
+            failure = ForwarderCounter.FLOW_OPEN_FAILED_ERROR;
+            failureCause = null;
+            return null;
+        }
+        Family family = target.getAddress() instanceof Inet6Address ? ipv6 : ipv4;
+        int free = inUse.firstFree(family.size);
+        UpstreamPort port = free < family.size ? family.ports[free] : family.open(now);
+        if (port == null) {
+            return null;
+        }
+        inUse.set(port.familyIndex);
+        port.flows++;
+        return port;
+    }
+
+    /** Gives back a flow's place on its port. */
+    void release(UpstreamPort port, InetSocketAddress target) {
+        TargetPorts inUse = targets.get(null, 0, target, NO_ID, 0, 0, 0);
+        if (inUse != null) {
+            inUse.clear(port.familyIndex);
+        }
+        port.flows--;
+    }
+
+    /**
+     * @return whether a GSO send to this target was refused for its path (EMSGSIZE, EINVAL): its flows send
+     *         datagram by datagram
+     */
+    boolean gsoRefused(InetSocketAddress target) {
+        TargetPorts inUse = targets.get(null, 0, target, NO_ID, 0, 0, 0);
+        return inUse != null && inUse.gsoRefused;
+    }
+
+    /** Marks a target whose path refused a GSO send. */
+    void refuseGso(InetSocketAddress target) {
+        TargetPorts inUse = target(target, 0);
+        if (inUse != null) {
+            inUse.gsoRefused = true;
+        }
+    }
+
+    /** @return why the last {@link #acquire} failed: a {@code FLOW_OPEN_FAILED_*} counter */
+    ForwarderCounter failure() {
+        return failure;
+    }
+
+    /** @return the exception behind the last {@link ForwarderCounter#FLOW_OPEN_FAILED_ERROR}, or null */
+    Throwable failureCause() {
+        return failureCause;
+    }
+
+    /**
+     * Closes trailing sockets without flows (each family's highest-numbered ones), giving their descriptors and
+     * ports back.
+     *
+     * @return sockets closed
+     */
+    int closeIdle() {
+        return ipv4.closeIdle() + ipv6.closeIdle();
+    }
+
+    /** @return the sockets open now */
+    int open() {
+        return ipv4.size + ipv6.size;
+    }
+
+    /**
+     * Closes every socket; for shutdown.
+     *
+     * @return their close futures
+     */
+    List<ChannelFuture> closeAll() {
+        List<ChannelFuture> closing = new ArrayList<>();
+        ipv4.closeAll(closing);
+        ipv6.closeAll(closing);
+        targets.clear();
+        return closing;
+    }
+
+    private TargetPorts target(InetSocketAddress target, long now) {
+        TargetPorts inUse = targets.get(null, 0, target, NO_ID, 0, 0, now);
+        if (inUse == null) {
+            inUse = new TargetPorts();
+            if (!targets.put(null, 0, target, NO_ID, 0, 0, inUse, now)) {
+                return null;
+            }
+        }
+        return inUse;
+    }
+
+    private static InetAddress wildcard(boolean ipv6) {
+        try {
+            return InetAddress.getByAddress(new byte[ipv6 ? 16 : 4]);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean addressInUse(Throwable cause) {
+        return cause instanceof BindException
+                || cause instanceof Errors.NativeIoException native_ && native_.expectedErr() == -EADDRINUSE;
+    }
+
+    /** The sockets of one address family. */
+    private final class Family {
+        final boolean ipv6;
+        final InetAddress[] sources;
+        UpstreamPort[] ports = new UpstreamPort[16];
+        int size;
+        int nextSource;
+        long noNewPortsUntil;
+        boolean backingOff;
+
+        Family(boolean ipv6, List<InetAddress> sources) {
+            this.ipv6 = ipv6;
+            this.sources = sources.toArray(new InetAddress[0]);
+        }
+
+        UpstreamPort open(long now) {
+            if (backingOff && now - noNewPortsUntil < 0) {
+                return null; // failure still says why
+            }
+            backingOff = false;
+            if (!budget.tryAcquire()) {
+                failure = ForwarderCounter.FLOW_OPEN_FAILED_DESCRIPTORS;
+                failureCause = null;
+                return null;
+            }
+            UpstreamPort port = new UpstreamPort(size, ipv6);
+            for (int attempt = 0; attempt < sources.length; attempt++) {
+                InetAddress source = sources[nextSource];
+                nextSource = (nextSource + 1) % sources.length;
+                Channel channel;
+                try {
+                    channel = opener.open(port, new InetSocketAddress(source, 0));
+                } catch (Exception e) {
+                    if (addressInUse(e)) {
+                        failure = ForwarderCounter.FLOW_OPEN_FAILED_PORTS;
+                        failureCause = e;
+                        continue; // the next source address may have ports left
+                    }
+                    failure = ForwarderCounter.FLOW_OPEN_FAILED_ERROR;
+                    failureCause = e;
+                    break;
+                }
+                port.channel = channel;
+                if (size == ports.length) {
+                    ports = Arrays.copyOf(ports, size * 2);
+                }
+                ports[size++] = port;
+                return port;
+            }
+            budget.release();
+            backingOff = true;
+            noNewPortsUntil = now + TimeUnit.MILLISECONDS.toNanos(
+                    failure == ForwarderCounter.FLOW_OPEN_FAILED_PORTS ? PORTS_BACKOFF_MILLIS : ERROR_BACKOFF_MILLIS);
+            return null;
+        }
+
+        int closeIdle() {
+            int closed = 0;
+            while (size > 0 && ports[size - 1].flows == 0) {
+                UpstreamPort port = ports[--size];
+                ports[size] = null;
+                port.channel.close();
+                budget.release();
+                closed++;
+            }
+            return closed;
+        }
+
+        void closeAll(List<ChannelFuture> closing) {
+            for (int i = 0; i < size; i++) {
+                closing.add(ports[i].channel.close());
+                ports[i] = null;
+                budget.release();
+            }
+            size = 0;
+        }
+    }
+
+    /** Which ports of its family have a flow to one target, as a bit set; and whether its path refused GSO. */
+    private static final class TargetPorts {
+        long[] bits = new long[1];
+        boolean gsoRefused;
+
+        int firstFree(int limit) {
+            for (int w = 0; w < bits.length; w++) {
+                long free = ~bits[w];
+                if (free != 0) {
+                    return Math.min(w << 6 | Long.numberOfTrailingZeros(free), limit);
+                }
+            }
+            return Math.min(bits.length << 6, limit);
+        }
+
+        void set(int i) {
+            if (i >>> 6 >= bits.length) {
+                bits = Arrays.copyOf(bits, Math.max(bits.length * 2, (i >>> 6) + 1));
+            }
+            bits[i >>> 6] |= 1L << i;
+        }
+
+        void clear(int i) {
+            if (i >>> 6 < bits.length) {
+                bits[i >>> 6] &= ~(1L << i);
+            }
+        }
+    }
+}
