@@ -24,6 +24,7 @@ final class UdpBackend implements AutoCloseable {
     private final AtomicLong count = new AtomicLong();
     private final Thread reader;
     private volatile boolean echo;
+    private volatile java.util.function.Function<byte[], byte[]> answer;
 
     record Received(byte[] payload, InetSocketAddress sender) {
     }
@@ -39,6 +40,12 @@ final class UdpBackend implements AutoCloseable {
 
     UdpBackend echoing() {
         echo = true;
+        return this;
+    }
+
+    /** Answers every datagram with what {@code answer} makes of it (null: no answer). */
+    UdpBackend answering(java.util.function.Function<byte[], byte[]> answer) {
+        this.answer = answer;
         return this;
     }
 
@@ -69,6 +76,17 @@ final class UdpBackend implements AutoCloseable {
             count.incrementAndGet();
             if (received.size() < 100_000) {
                 received.add(new Received(payload, sender));
+            }
+            java.util.function.Function<byte[], byte[]> answering = answer;
+            if (answering != null) {
+                byte[] reply = answering.apply(payload);
+                if (reply != null) {
+                    try {
+                        socket.send(new DatagramPacket(reply, reply.length, sender));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
             }
             if (echo) {
                 byte[] prefix = (name + ":").getBytes(StandardCharsets.US_ASCII);
