@@ -10,6 +10,8 @@ import java.util.Map;
  * @param address       {@code host:port} its datagrams go to
  * @param serverIds     config ID → server ID in hex
  * @param threadSockets optional: thread ID i → {@code host:port} i
+ * @param probe         optional: versionNegotiation (default), handshake or none
  */
-public record ServerRequest(@NotNull String address, Map<Integer, String> serverIds, List<String> threadSockets) {
+public record ServerRequest(@NotNull String address, Map<Integer, String> serverIds, List<String> threadSockets,
+                            String probe) {
 }

@@ -14,7 +14,9 @@ import java.util.Map;
  * @param healthy       whether its address answers health probes (true until probed otherwise)
  * @param threadSocketsDown thread IDs whose sockets leave health probes unanswered (they take no new first flights)
  * @param forwarded     datagrams forwarded to it since the server entry was created with these addresses
+ * @param probe         how the health prober checks it: versionNegotiation, handshake or none
  */
 public record ServerView(String name, String address, Map<Integer, String> serverIds, List<String> threadSockets,
-                         boolean draining, boolean healthy, List<Integer> threadSocketsDown, long forwarded) {
+                         boolean draining, boolean healthy, List<Integer> threadSocketsDown, long forwarded,
+                         String probe) {
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * @param healthyThreshold   consecutive successes before it is up again (default 2)
  * @param panicThreshold     per cent of the servers that are not draining that must answer probes; below it first
  *                           flights go to all of them as if they did (default 50; 0 never panics)
+ * @param handshakeAlpn      the ALPN of handshake probes ({@code servers[].probe: handshake}); default h3
  */
 public record HealthSettings(
         Boolean enabled,
@@ -25,7 +26,8 @@ public record HealthSettings(
         @MinDuration(value = 10, unit = TimeUnit.MILLISECONDS) Duration timeout,
         @Min(1) @Max(100) Integer unhealthyThreshold,
         @Min(1) @Max(100) Integer healthyThreshold,
-        @Min(0) @Max(100) Integer panicThreshold) {
+        @Min(0) @Max(100) Integer panicThreshold,
+        @jakarta.validation.constraints.Size(min = 1, max = 255) String handshakeAlpn) {
 
     /** Fills in defaults. */
     public HealthSettings {
@@ -35,14 +37,21 @@ public record HealthSettings(
         unhealthyThreshold = unhealthyThreshold == null ? 3 : unhealthyThreshold;
         healthyThreshold = healthyThreshold == null ? 2 : healthyThreshold;
         panicThreshold = panicThreshold == null ? 50 : panicThreshold;
+        handshakeAlpn = handshakeAlpn == null ? "h3" : handshakeAlpn;
         if (timeout.toNanoseconds() >= interval.toNanoseconds()) {
             throw new IllegalArgumentException("health.timeout must be less than health.interval: timeout="
                     + timeout + ", interval=" + interval);
         }
     }
 
+    /** Settings with the given timings and thresholds, the rest defaults. */
+    public HealthSettings(Boolean enabled, Duration interval, Duration timeout, Integer unhealthyThreshold,
+                          Integer healthyThreshold) {
+        this(enabled, interval, timeout, unhealthyThreshold, healthyThreshold, null, null);
+    }
+
     /** @return every default */
     public static HealthSettings defaults() {
-        return new HealthSettings(null, null, null, null, null, null);
+        return new HealthSettings(null, null, null, null, null, null, null);
     }
 }

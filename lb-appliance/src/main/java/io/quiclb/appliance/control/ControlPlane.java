@@ -116,7 +116,7 @@ public final class ControlPlane {
         for (ServerEntry s : state.servers()) {
             Map<Integer, String> ids = new HashMap<>(s.serverIds());
             ids.remove(configId);
-            servers.add(new ServerEntry(s.name(), s.address(), ids, s.threadSockets()));
+            servers.add(s.withServerIds(ids));
         }
         apply(new RoutingState(configs, servers, state.draining()));
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.config.ProbeKind;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.codec.Hex;
@@ -127,7 +128,7 @@ public final class StateStore {
             List<StoredServer> servers = new ArrayList<>();
             for (ServerEntry s : state.servers()) {
                 servers.add(new StoredServer(s.name(), s.address().toString(), new java.util.TreeMap<>(s.serverIds()),
-                        s.threadSockets().stream().map(HostPort::toString).toList()));
+                        s.threadSockets().stream().map(HostPort::toString).toList(), s.probe().configName()));
             }
             return new StoredState(FORMAT, configs, servers, List.copyOf(new TreeSet<>(state.draining())));
         }
@@ -144,7 +145,8 @@ public final class StateStore {
             List<ServerEntry> list = new ArrayList<>();
             for (StoredServer s : servers) {
                 list.add(new ServerEntry(s.name(), HostPort.parse(s.address()), s.serverIds(),
-                        s.threadSockets().stream().map(HostPort::parse).toList()));
+                        s.threadSockets().stream().map(HostPort::parse).toList(),
+                        s.probe() == null ? null : ProbeKind.parse(s.probe())));
             }
             return new RoutingState(entries, list, Set.copyOf(draining));
         }
@@ -154,6 +156,8 @@ public final class StateStore {
                         boolean lengthSelfEncoded) {
     }
 
-    record StoredServer(String name, String address, Map<Integer, String> serverIds, List<String> threadSockets) {
+    /** A server; {@code probe} is absent from files written before it existed (then Version Negotiation). */
+    record StoredServer(String name, String address, Map<Integer, String> serverIds, List<String> threadSockets,
+                        String probe) {
     }
 }

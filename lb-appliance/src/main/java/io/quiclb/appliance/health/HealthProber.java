@@ -1,7 +1,11 @@
 package io.quiclb.appliance.health;
 
 import io.dropwizard.lifecycle.Managed;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.util.concurrent.Future;
 import io.quiclb.appliance.config.HealthSettings;
+import io.quiclb.appliance.config.ProbeKind;
+import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.appliance.route.ServerHandle;
@@ -22,15 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes every server and thread socket with a QUIC version-negotiation probe ({@link VersionNegotiationProbe})
- * every {@code health.interval}. A target that does not answer within {@code health.timeout}
- * {@code health.unhealthyThreshold} times in a row is down; {@code health.healthyThreshold} answers in a row bring
- * it back. A server is down when its own address is: it then takes no new first flights (the fallback hash skips
- * it), while datagrams whose CIDs name it are still forwarded. A thread socket that is down takes no new first flights
- * (its thread still gets the datagrams of the connections it owns).
+ * Probes every server and thread socket every {@code health.interval}, each the way its server asks
+ * ({@code servers[].probe}): a QUIC Version Negotiation probe ({@link VersionNegotiationProbe}, the default), a real
+ * QUIC v1 handshake ({@link HandshakeProbe}), or not at all ({@code none}: always up). A target that does not
+ * answer within {@code health.timeout} {@code health.unhealthyThreshold} times in a row is down;
+ * {@code health.healthyThreshold} answers in a row bring it back. A server is down when its own address is: it then
+ * takes no new first flights (the fallback hash skips it, unless too few servers are up: panic mode, see
+ * {@code health.panicThreshold}), while datagrams whose CIDs name it are still forwarded. A thread socket that is down
+ * takes no new first flights (its thread still gets the datagrams of the connections it owns).
  *
- * <p>Targets start healthy, so a new appliance routes at once. Each target has its own connected socket, so an
- * ICMP port unreachable counts as a failure right away.
+ * <p>Targets start healthy, so a new appliance routes at once. Each Version Negotiation target has its own connected
+ * socket, so an ICMP port unreachable counts as a failure right away.
  *
  * <p><b>Thread safety:</b> runs on its own thread; {@link #isHealthy} may be called from any thread.
  */
@@ -47,11 +53,12 @@ public final class HealthProber implements Managed {
     private volatile boolean running;
     private Thread thread;
     private Selector selector;
+    private HandshakeProbe handshakes;
 
     /**
      * @param settings the health section
      * @param routing  where the current servers come from
-     * @param control  where health changes go
+     * @param control  where health changes go, and each server's probe kind
      */
     public HealthProber(HealthSettings settings, RoutingService routing, ControlPlane control) {
         this.settings = settings;
@@ -79,15 +86,18 @@ public final class HealthProber implements Managed {
             selector.wakeup();
             thread.join(TimeUnit.SECONDS.toMillis(5));
             for (Target target : targets.values()) {
-                target.channel.close();
+                target.close();
             }
             selector.close();
+            if (handshakes != null) {
+                handshakes.close();
+            }
         }
     }
 
     /**
      * @param address a server's address or thread socket
-     * @return whether its last probes succeeded (true until proven otherwise)
+     * @return whether its last probes succeeded (true until proven otherwise, and for servers not probed)
      */
     public boolean isHealthy(InetSocketAddress address) {
         return healthy.getOrDefault(address, true);
@@ -101,6 +111,8 @@ public final class HealthProber implements Managed {
                 probeRound();
             } catch (IOException | RuntimeException e) {
                 LOG.warn("health probe round failed", e);
+            } catch (InterruptedException e) {
+                return;
             }
             long sleep = interval - (System.nanoTime() - started);
             if (sleep > 0) {
@@ -113,34 +125,55 @@ public final class HealthProber implements Managed {
         }
     }
 
-    private void probeRound() throws IOException {
-        Map<InetSocketAddress, String> wanted = new HashMap<>();
+    /** @return each server's probe kind, by name, as the control plane holds it */
+    private Map<String, ProbeKind> probeKinds() {
+        Map<String, ProbeKind> kinds = new HashMap<>();
+        for (ServerEntry server : control.state().servers()) {
+            kinds.put(server.name(), server.probe());
+        }
+        return kinds;
+    }
+
+    private void probeRound() throws IOException, InterruptedException {
+        Map<String, ProbeKind> kinds = probeKinds();
+        Map<InetSocketAddress, Target> wanted = new HashMap<>();
         for (ServerHandle server : routing.current().servers()) {
-            wanted.put(server.address(), server.name());
+            ProbeKind kind = kinds.getOrDefault(server.name(), ProbeKind.VERSION_NEGOTIATION);
+            if (kind == ProbeKind.NONE) {
+                continue;
+            }
+            wanted.putIfAbsent(server.address(), new Target(server.address(), server.name(), kind));
             for (InetSocketAddress socket : server.threadSockets()) {
-                wanted.putIfAbsent(socket, server.name() + " thread socket");
+                wanted.putIfAbsent(socket, new Target(socket, server.name() + " thread socket", kind));
             }
         }
         for (Iterator<Map.Entry<InetSocketAddress, Target>> it = targets.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<InetSocketAddress, Target> entry = it.next();
-            if (!wanted.containsKey(entry.getKey())) {
-                entry.getValue().channel.close();
+            Target want = wanted.get(entry.getKey());
+            if (want == null || want.kind != entry.getValue().kind) {
+                entry.getValue().close();
                 healthy.remove(entry.getKey());
                 it.remove();
             }
         }
-        for (Map.Entry<InetSocketAddress, String> entry : wanted.entrySet()) {
+        Map<Target, Future<QuicChannel>> handshaking = new HashMap<>();
+        for (Map.Entry<InetSocketAddress, Target> entry : wanted.entrySet()) {
             Target target = targets.get(entry.getKey());
             if (target == null) {
-                target = new Target(entry.getKey(), entry.getValue());
-                target.channel.register(selector, SelectionKey.OP_READ, target);
+                target = entry.getValue();
+                target.open();
                 targets.put(entry.getKey(), target);
             }
-            target.send();
+            if (target.kind == ProbeKind.HANDSHAKE) {
+                handshaking.put(target, handshakes().start(target.address));
+            } else {
+                target.send();
+            }
         }
         long deadline = System.nanoTime() + settings.timeout().toNanoseconds();
         Set<Target> answered = new HashSet<>();
-        while (running && answered.size() < targets.size()) {
+        int negotiating = targets.size() - handshaking.size();
+        while (running && answered.size() < negotiating) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0 || selector.select(left) < 0) {
                 break;
@@ -152,6 +185,12 @@ public final class HealthProber implements Managed {
                 if (target.readAnswer()) {
                     answered.add(target);
                 }
+            }
+        }
+        for (Map.Entry<Target, Future<QuicChannel>> entry : handshaking.entrySet()) {
+            long left = deadline - System.nanoTime();
+            if (entry.getValue().await(Math.max(0, left), TimeUnit.NANOSECONDS) && entry.getValue().isSuccess()) {
+                answered.add(entry.getKey());
             }
         }
         for (Target target : targets.values()) {
@@ -169,22 +208,44 @@ public final class HealthProber implements Managed {
         control.setDownThreadSockets(downSockets);
     }
 
-    /** One probed address, with its own connected socket and its run of results. */
+    private HandshakeProbe handshakes() throws InterruptedException {
+        if (handshakes == null) {
+            handshakes = new HandshakeProbe(settings.handshakeAlpn(),
+                    TimeUnit.NANOSECONDS.toMillis(settings.timeout().toNanoseconds()));
+        }
+        return handshakes;
+    }
+
+    /** One probed address, with its run of results; a Version Negotiation target has its own connected socket. */
     private final class Target {
         final InetSocketAddress address;
         final String description;
-        final DatagramChannel channel;
+        final ProbeKind kind;
         final byte[] dcid = new byte[VersionNegotiationProbe.CID_LENGTH];
         final byte[] scid = new byte[VersionNegotiationProbe.CID_LENGTH];
+        DatagramChannel channel;
         int successes;
         int failures;
 
-        Target(InetSocketAddress address, String description) throws IOException {
+        Target(InetSocketAddress address, String description, ProbeKind kind) {
             this.address = address;
             this.description = description;
-            this.channel = DatagramChannel.open();
-            channel.configureBlocking(false);
-            channel.connect(address);
+            this.kind = kind;
+        }
+
+        void open() throws IOException {
+            if (kind == ProbeKind.VERSION_NEGOTIATION) {
+                channel = DatagramChannel.open();
+                channel.configureBlocking(false);
+                channel.connect(address);
+                channel.register(selector, SelectionKey.OP_READ, this);
+            }
+        }
+
+        void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
         }
 
         void send() {
@@ -221,14 +282,16 @@ public final class HealthProber implements Managed {
                 failures = 0;
                 if (!wasHealthy && successes >= settings.healthyThreshold()) {
                     healthy.put(address, true);
-                    LOG.info("{} {} is up: {} probes answered", description, address, successes);
+                    LOG.info("{} {} is up: {} {} probes answered", description, address, successes,
+                            kind.configName());
                 }
             } else {
                 failures++;
                 successes = 0;
                 if (wasHealthy && failures >= settings.unhealthyThreshold()) {
                     healthy.put(address, false);
-                    LOG.warn("{} {} is down: {} probes unanswered", description, address, failures);
+                    LOG.warn("{} {} is down: {} {} probes unanswered", description, address, failures,
+                            kind.configName());
                 }
             }
         }

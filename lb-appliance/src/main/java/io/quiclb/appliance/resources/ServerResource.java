@@ -5,6 +5,7 @@ import io.quiclb.appliance.api.ServerRequest;
 import io.quiclb.appliance.api.ServerView;
 import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.ProbeKind;
 import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.appliance.control.ApiException;
 import io.quiclb.appliance.control.ControlPlane;
@@ -90,10 +91,18 @@ public final class ServerResource {
         for (int i = 0; i < socketTexts.size(); i++) {
             sockets.add(parse("threadSockets[" + i + "]", socketTexts.get(i), errors));
         }
+        ProbeKind probe = null;
+        if (request.probe() != null) {
+            try {
+                probe = ProbeKind.parse(request.probe());
+            } catch (IllegalArgumentException e) {
+                errors.add("probe: " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             throw new ApiException(ApiException.UNPROCESSABLE, errors);
         }
-        control.putServer(new ServerEntry(name, address, request.serverIds(), sockets));
+        control.putServer(new ServerEntry(name, address, request.serverIds(), sockets, probe));
         return get(name);
     }
 
@@ -179,7 +188,7 @@ public final class ServerResource {
         return new ServerView(server.name(), server.address().toString(), server.serverIds(),
                 server.threadSockets().stream().map(HostPort::toString).toList(),
                 state.draining().contains(server.name()), control.isHealthy(server.name()), threadSocketsDown,
-                forwarded);
+                forwarded, server.probe().configName());
     }
 
     private static ServerEntry find(RoutingState state, String name) {

@@ -90,7 +90,7 @@ class HealthProberTest {
             RoutingService routing = new RoutingService(1, state);
             ControlPlane control = ControlPlane.of(routing, new StateStore(directory.resolve("s.json")), state, () -> { });
             HealthProber prober = new HealthProber(new HealthSettings(true, Duration.milliseconds(100),
-                    Duration.milliseconds(50), 3, 2, null), routing, control);
+                    Duration.milliseconds(50), 3, 2), routing, control);
             prober.start();
             try {
                 assertTrue(await(() -> prober.isHealthy(new InetSocketAddress("127.0.0.1", port))));
@@ -127,7 +127,7 @@ class HealthProberTest {
             RoutingService routing = new RoutingService(1, state);
             ControlPlane control = ControlPlane.of(routing, new StateStore(directory.resolve("s.json")), state, () -> { });
             HealthProber prober = new HealthProber(new HealthSettings(true, Duration.milliseconds(100),
-                    Duration.milliseconds(50), 3, 2, null), routing, control);
+                    Duration.milliseconds(50), 3, 2), routing, control);
             prober.start();
             try {
                 assertEquals(Set.of(thread0.port(), thread1Port), firstFlightPorts(routing));

@@ -104,6 +104,17 @@ class ApiTest {
                 "{\"address\":\"127.0.0.1:5008\",\"serverIds\":{\"0\":\"0a0808\"}}");
         assertEquals(422, wrongLength.status());
         assertEquals(422, api.put("/api/v1/servers/s8", "{\"address\":\"nowhere\"}").status());
+        ApiClient.Reply badProbe = api.put("/api/v1/servers/s8",
+                "{\"address\":\"127.0.0.1:5008\",\"probe\":\"ping\"}");
+        assertEquals(422, badProbe.status());
+        assertTrue(badProbe.body().contains("probe: must be versionNegotiation, handshake or none: probe=ping"),
+                badProbe.body());
+        ApiClient.Reply unprobed = api.put("/api/v1/servers/s8",
+                "{\"address\":\"127.0.0.1:5008\",\"probe\":\"none\"}");
+        assertEquals(200, unprobed.status(), unprobed.body());
+        assertEquals("none", unprobed.json().get("probe").asText());
+        assertEquals("versionNegotiation", api.get("/api/v1/servers/s1").json().get("probe").asText());
+        assertEquals(204, api.call("DELETE", "/api/v1/servers/s8", ApiClient.ADMIN, null).status());
         assertEquals(422, api.put("/api/v1/servers/bad%20name", "{\"address\":\"127.0.0.1:5008\"}").status());
         assertEquals(204, api.call("DELETE", "/api/v1/servers/s9", ApiClient.ADMIN, null).status());
         assertEquals(404, api.get("/api/v1/servers/s9").status());
@@ -203,5 +214,19 @@ class ApiTest {
         assertTrue(stats.json().get("counters").has("dropped.too-short"));
         assertEquals(1, stats.json().get("perWorker").size());
         assertNull(stats.json().get("perServer").get("nobody"));
+        // Nothing listens on the servers' ports in api-test.yml: every probe fails and the routing panics.
+        assertTrue(io.quiclb.appliance.Await.until(() -> {
+            try {
+                return api.get("/api/v1/stats").json().get("panic").asBoolean();
+            } catch (Exception e) {
+                return false;
+            }
+        }), "panic mode never shown in /api/v1/stats");
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort()
+                        + "/admin/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().contains("\nquiclb_routing_panic 1\n"), metrics.body());
+        assertTrue(stats.json().get("capacity").get("flows").asLong() > 0, stats.body());
+        assertEquals(0, stats.json().get("flowsUnconfirmed").asLong());
     }
 }

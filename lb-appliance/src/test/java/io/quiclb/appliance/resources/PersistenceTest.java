@@ -31,7 +31,8 @@ class PersistenceTest {
             assertEquals(200, api.put("/api/v1/configs/4", "{\"serverIdLength\":3,\"nonceLength\":5,"
                     + "\"key\":\"fdf726a9893ec05c0632d3956680baf0\"}").status());
             assertEquals(200, api.put("/api/v1/servers/s5",
-                    "{\"address\":\"127.0.0.1:5005\",\"serverIds\":{\"4\":\"050505\"}}").status());
+                    "{\"address\":\"127.0.0.1:5005\",\"serverIds\":{\"4\":\"050505\"},\"probe\":\"handshake\"}")
+                    .status());
             assertEquals(200, api.call("POST", "/api/v1/servers/s1/drain", ApiClient.ADMIN, null).status());
             assertEquals(204, api.call("DELETE", "/api/v1/servers/s2", ApiClient.ADMIN, null).status());
         } finally {
@@ -44,6 +45,7 @@ class PersistenceTest {
             ApiClient api = new ApiClient(second.getLocalPort());
             assertEquals("FOUR_PASS", api.get("/api/v1/configs/4").json().get("algorithm").asText());
             assertEquals("050505", api.get("/api/v1/servers/s5").json().get("serverIds").get("4").asText());
+            assertEquals("handshake", api.get("/api/v1/servers/s5").json().get("probe").asText());
             assertTrue(api.get("/api/v1/servers/s1").json().get("draining").asBoolean());
             // The state file wins over the seeds in the YAML, which still list s2.
             assertEquals(404, api.get("/api/v1/servers/s2").status());
