@@ -44,6 +44,8 @@ public enum ForwarderCounter {
     DROPPED_SEND_FAILED("dropped.send-failed", Kind.AFTER_ROUTING),
     /** Sending a server's reply to the client failed. */
     DROPPED_REPLY_SEND_FAILED("dropped.reply-send-failed", Kind.AFTER_ROUTING),
+    /** A receive on a listener or upstream socket failed (the kernel reported an error instead of a datagram). */
+    RECEIVE_ERRORS("receive-errors", Kind.AFTER_ROUTING),
     /** A datagram at an upstream port from an address that has no flow there (a stray or late reply). */
     DROPPED_REPLY_NO_FLOW("dropped.reply-no-flow", Kind.AFTER_ROUTING),
 

@@ -139,10 +139,12 @@ public final class Transport {
 
     /**
      * @return whether this transport sends UDP GSO batches ({@code UDP_SEGMENT}: several equal-size datagrams to one
-     *         target in one send): epoll on a kernel that has it. Netty's io_uring and NIO datagram channels do not.
+     *         target in one send): epoll (with sendmmsg) and io_uring (one SENDMSG per batch) on a kernel that has it;
+     *         Netty's NIO datagram channel does not
      */
     public boolean supportsGso() {
-        return kind == TransportKind.EPOLL && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+        return kind == TransportKind.EPOLL && EpollDatagramChannel.isSegmentedDatagramPacketSupported()
+                || kind == TransportKind.IO_URING && IoUringDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
     /** @return whether this transport's listeners can take UDP GRO receives: epoll (Netty's io_uring and NIO cannot) */

@@ -50,6 +50,8 @@ final class Worker {
     private static final int LOG_FLOW_OPEN = 0;
     private static final int LOG_GSO_OTHER = 1;
     private static final int LOG_TABLE_FULL = 2;
+    private static final int LOG_SEND = 3;
+    private static final int LOG_RECEIVE = 4;
 
     private final int index;
     private final EventLoop eventLoop;
@@ -61,7 +63,7 @@ final class Worker {
     private final AddressKeyTable<Flow> flows;
     private final AddressKeyTable<Flow> replies;
     private final WorkerCounters counters = new WorkerCounters();
-    private final IntervalLog pacing = new IntervalLog(3);
+    private final IntervalLog pacing = new IntervalLog(5);
     private final long unconfirmedIdleNanos;
     private final long confirmedIdleNanos;
     private final long tupleRefreshNanos;
@@ -401,8 +403,23 @@ final class Worker {
         }
     }
 
-    void count(ForwarderCounter counter) {
-        counters.increment(counter);
+    /**
+     * A socket of this worker reported an error: a send that failed (counted as {@code sendFailure}: the datagram is
+     * lost) or a receive that failed (Netty names the receive call in the message). Said at most once per interval
+     * per kind.
+     *
+     * @param sendFailure what a failed send on that socket counts as
+     * @param cause       the error
+     */
+    void onSocketError(ForwarderCounter sendFailure, Throwable cause) {
+        String message = cause.getMessage();
+        boolean receive = message != null && message.contains("recv");
+        counters.increment(receive ? ForwarderCounter.RECEIVE_ERRORS : sendFailure);
+        long times = pacing.due(receive ? LOG_RECEIVE : LOG_SEND, now);
+        if (times > 0) {
+            LOG.warn("forwarder worker {}: {} {} failed (latest: {})", index, times, receive ? "receive(s)" : "send(s)",
+                    String.valueOf(cause));
+        }
     }
 
     private Flow openFlow(InetSocketAddress client, int local, Placement placement, boolean unroutable) {

@@ -8,9 +8,10 @@ import java.net.PortUnreachableException;
 
 /**
  * What the two handlers of a worker's sockets share: hand each datagram to the worker, turn an exception on the
- * data path into a counted internal error rather than let it reach the pipeline, and count failed sends. Writes
- * use the void promise, so a failed send is reported through {@link #exceptionCaught}. A closed port on the
- * other side (ICMP port unreachable) is not a local failure: the datagram left, as any UDP datagram may be lost.
+ * data path into a counted internal error rather than let it reach the pipeline, and count failed sends and
+ * receives ({@link Worker#onSocketError}). Writes use the void promise, so a failed send is reported through
+ * {@link #exceptionCaught}; so is a failed receive. An ICMP port unreachable (only connected sockets see one) is
+ * not a local failure.
  *
  * <p><b>Thread safety:</b> not {@code @Sharable}; one instance per socket, on its worker's event loop.
  */
@@ -42,7 +43,7 @@ abstract class WorkerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public final void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof PortUnreachableException)) {
-            worker.count(sendFailure);
+            worker.onSocketError(sendFailure, cause);
         }
     }
 }
