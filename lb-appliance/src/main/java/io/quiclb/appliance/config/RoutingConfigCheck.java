@@ -24,8 +24,9 @@ public final class RoutingConfigCheck {
     }
 
     /**
-     * Listeners must be specific, distinct addresses: replies leave from the address the client sent to, and a
-     * wildcard socket cannot say which one that was.
+     * Listeners must be distinct addresses. A wildcard ({@code 0.0.0.0:443}, {@code [::]:443}) is allowed: the
+     * forwarder gives each destination address behind it a socket of its own, so replies still leave from the
+     * address the client sent to.
      *
      * @param listeners the forwarder.listeners list
      * @return every problem found
@@ -46,10 +47,7 @@ public final class RoutingConfigCheck {
                 problems.add(path + ": " + e.getMessage());
                 continue;
             }
-            if (address.getAddress().isAnyLocalAddress()) {
-                problems.add(path + ": must be a specific address, not a wildcard, so replies leave from the"
-                        + " address the client sent to: " + listener);
-            } else if (address.getPort() != 0 && !seen.add(address)) {
+            if (address.getPort() != 0 && !seen.add(address)) {
                 problems.add(path + ": must be unique: " + listener);
             }
         }

@@ -43,18 +43,28 @@ import org.slf4j.LoggerFactory;
  * <p><b>Thread safety:</b> {@link #start} and {@link #stop} are called once each by Dropwizard; the accessors may
  * be called from any thread.
  */
-public final class Forwarder implements Managed {
+public final class Forwarder implements Managed, Destinations {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     /** Datagrams read per system call where the transport batches receives. */
     private static final int RECEIVE_BATCH = 16;
     private static final int LISTENER_RCVBUF = 4 << 20;
     private static final long MIN_SWEEP_MILLIS = 50;
     private static final long MAX_UNCONFIRMED_SWEEP_MILLIS = 1000;
+    /** How often wildcard listeners look for new interface addresses. */
+    static final long RESCAN_SECONDS = 10;
 
     private final ForwarderSettings settings;
     private final RoutingService routing;
     private final List<Worker> workers = new ArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
+    private final List<InetSocketAddress> boundWildcards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Per worker: the sockets of the configured listeners (wildcards and specific addresses), for isBound. */
+    private final List<List<Channel>> configured = new ArrayList<>();
+    private final LocalAddresses locals = new LocalAddresses();
+    private final java.util.concurrent.atomic.AtomicLong lastRescan = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong lastListenFailureLog =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+    private boolean gro;
     private MultiThreadIoEventLoopGroup group;
     private ScheduledExecutorService sweeper;
     private Transport transport;
@@ -88,7 +98,6 @@ public final class Forwarder implements Managed {
                 new SocketBudget((int) Math.min(Integer.MAX_VALUE, capacity.socketBudget())));
         long maxTableEntries = Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
         decisions = new DecisionTables((int) maxTableEntries);
-        LocalAddresses locals = new LocalAddresses();
         long confirmedIdle = settings.flowIdleTimeout().toNanoseconds();
         long unconfirmedIdle = settings.unconfirmedFlowIdleTimeout().toNanoseconds();
         Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits,
@@ -107,14 +116,15 @@ public final class Forwarder implements Managed {
             opener.setWorker(worker);
             worker.setGso(gso);
             workers.add(worker);
+            configured.add(new java.util.concurrent.CopyOnWriteArrayList<>());
         }
+        scheduleSweeps(unconfirmedIdle, confirmedIdle);
         try {
-            bindListeners(gro, locals);
+            bindListeners(gro);
         } catch (Exception e) {
             stop();
             throw e;
         }
-        scheduleSweeps(unconfirmedIdle, confirmedIdle);
         LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
                 workerCount, transport, boundAddresses, gso ? "on" : "off", gro ? "on" : "off");
     }
@@ -140,42 +150,240 @@ public final class Forwarder implements Managed {
         DecisionTables tables = decisions;
         sweeper.scheduleAtFixedRate(() -> tables.expire(System.nanoTime() - confirmedIdle), decisionSweep,
                 decisionSweep, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(this::rescan, RESCAN_SECONDS, RESCAN_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** @param gro whether the listeners take UDP GRO receives (the transport can) */
-    private void bindListeners(boolean gro, LocalAddresses locals) throws InterruptedException {
-        List<HostPort> listeners = settings.listeners();
-        Channel[][] channels = new Channel[workers.size()][listeners.size()];
-        for (int l = 0; l < listeners.size(); l++) {
-            InetSocketAddress address = listeners.get(l).resolve();
-            for (Worker worker : workers) {
-                if (worker.index() > 0 && !transport.reusePort()) {
+    /**
+     * Binds every listener on every worker: first the specific addresses, numbered in the order of
+     * {@code forwarder.listeners}; then each wildcard, with a socket of its own for every address of the host's
+     * interfaces of its family (numbered after them), so replies leave from the address a client sent to. Port 0
+     * lets the first socket pick the port; the others join it.
+     *
+     * @param gro whether the listeners take UDP GRO receives (the transport can)
+     */
+    private void bindListeners(boolean gro) throws Exception {
+        this.gro = gro;
+        List<InetSocketAddress> wildcards = new ArrayList<>();
+        for (HostPort listener : settings.listeners()) {
+            InetSocketAddress address = listener.resolve();
+            if (address.getAddress().isAnyLocalAddress()) {
+                wildcards.add(address);
+                continue;
+            }
+            boundAddresses.add(listenEverywhere(address, true));
+        }
+        for (InetSocketAddress wildcard : wildcards) {
+            InetSocketAddress bound = wildcard;
+            for (Worker worker : listeningWorkers()) {
+                InetSocketAddress at = bound;
+                Channel channel = onLoop(worker, () -> openListener(worker, at, new ListenerHandler(worker, this), true));
+                configured.get(worker.index()).add(channel);
+                if (bound.getPort() == 0) {
+                    bound = new InetSocketAddress(wildcard.getAddress(), ((InetSocketAddress) channel.localAddress())
+                            .getPort());
+                }
+            }
+            boundAddresses.add(bound);
+            boundWildcards.add(bound);
+            for (java.net.InetAddress local : interfaceAddresses(wildcard.getAddress() instanceof java.net.Inet6Address)) {
+                InetSocketAddress destination = new InetSocketAddress(local, bound.getPort());
+                try {
+                    listenEverywhere(destination, false);
+                } catch (Exception e) {
+                    LOG.warn("forwarder: cannot listen on {}, an address of wildcard listener {} ({}); its datagrams"
+                            + " count as dropped.unknown-destination", destination, bound, String.valueOf(e));
+                }
+            }
+        }
+    }
+
+    /**
+     * Binds a specific address on every worker that listens (with NIO, the first only, whose socket the others
+     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it.
+     *
+     * @return the address as bound
+     */
+    private InetSocketAddress listenEverywhere(InetSocketAddress address, boolean configuredListener)
+            throws Exception {
+        InetSocketAddress bound = address;
+        int local = locals.indexOf(address);
+        for (Worker worker : listeningWorkers()) {
+            if (local >= 0 && worker.hasListener(local)) {
+                continue;
+            }
+            InetSocketAddress at = bound;
+            int known = local;
+            int[] assigned = {known};
+            Channel channel = onLoop(worker, () -> {
+                Channel opened = openListener(worker, at, null, false);
+                int number = known >= 0 ? known : locals.register((InetSocketAddress) opened.localAddress());
+                opened.pipeline().addLast(new ListenerHandler(worker, number));
+                worker.setListener(number, opened);
+                assigned[0] = number;
+                return opened;
+            });
+            local = assigned[0];
+            bound = (InetSocketAddress) channel.localAddress();
+            if (configuredListener) {
+                configured.get(worker.index()).add(channel);
+            }
+        }
+        if (!transport.reusePort()) {
+            // Without SO_REUSEPORT only the first worker listens; the others reply through its socket.
+            Channel first = workers.get(0).listeners()[local];
+            int number = local;
+            for (Worker worker : workers.subList(1, workers.size())) {
+                onLoop(worker, () -> {
+                    worker.setListener(number, first);
+                    return first;
+                });
+            }
+        }
+        return bound;
+    }
+
+    /** @return the workers that bind listener sockets: all, or the first only without SO_REUSEPORT */
+    private List<Worker> listeningWorkers() {
+        return transport.reusePort() ? workers : workers.subList(0, 1);
+    }
+
+    /**
+     * Opens a listener socket on the worker's event loop (registering and binding complete there at once).
+     *
+     * @param handler its handler, or null to add one later
+     */
+    private Channel openListener(Worker worker, InetSocketAddress address, ListenerHandler handler, boolean wildcard)
+            throws Exception {
+        int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
+        io.netty.channel.socket.DatagramChannel channel = transport.channelFactory(address).newChannel();
+        channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
+        channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
+        transport.configureListener(channel.config(), settings.maxDatagramSize(), gro, wildcard);
+        if (handler != null) {
+            channel.pipeline().addLast(handler);
+        }
+        ChannelFuture registered = worker.eventLoop().register(channel);
+        if (!registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            throw new IllegalStateException("listener " + address + ": register failed", registered.cause());
+        }
+        ChannelFuture bound = channel.bind(address);
+        if (!bound.isSuccess()) {
+            channel.close();
+            Throwable cause = bound.cause();
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
+        return channel;
+    }
+
+    private static <T> T onLoop(Worker worker, java.util.concurrent.Callable<T> task) throws Exception {
+        if (worker.eventLoop().inEventLoop()) {
+            return task.call();
+        }
+        try {
+            return worker.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    @Override
+    public int localFor(Worker worker, InetSocketAddress destination) {
+        int local = locals.indexOf(destination);
+        if (local >= 0 && worker.hasListener(local)) {
+            return local;
+        }
+        local = locals.register(destination);
+        if (!listenHere(worker, local, destination)) {
+            return -1;
+        }
+        for (Worker other : workers) {
+            if (other != worker && transport.reusePort()) {
+                int number = local;
+                other.eventLoop().execute(() -> listenHere(other, number, destination));
+            }
+        }
+        return local;
+    }
+
+    /** Binds this worker's socket for a destination found behind a wildcard; on its event loop. */
+    private boolean listenHere(Worker worker, int local, InetSocketAddress destination) {
+        if (worker.hasListener(local)) {
+            return true;
+        }
+        try {
+            worker.setListener(local, openListener(worker, destination, new ListenerHandler(worker, local), false));
+            if (worker.index() == 0) {
+                LOG.info("forwarder: listening on {} too, a destination behind wildcard listener {}", destination,
+                        boundWildcards);
+            }
+            return true;
+        } catch (Exception e) {
+            long now = System.nanoTime();
+            long last = lastListenFailureLog.get();
+            if (now - last > TimeUnit.SECONDS.toNanos(IntervalLog.INTERVAL_SECONDS)
+                    && lastListenFailureLog.compareAndSet(last, now)) {
+                LOG.warn("forwarder worker {}: cannot listen on {}, a destination behind a wildcard listener ({});"
+                        + " its datagrams count as dropped.unknown-destination", worker.index(), destination,
+                        String.valueOf(e));
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public void unknownDestination() {
+        long now = System.nanoTime();
+        long last = lastRescan.get();
+        if (sweeper != null && now - last > TimeUnit.SECONDS.toNanos(1) && lastRescan.compareAndSet(last, now)) {
+            sweeper.execute(this::rescan);
+        }
+    }
+
+    /**
+     * Listens on every address of the host's interfaces of each wildcard listener's family, on every worker, that has
+     * no socket yet: at startup, every {@value #RESCAN_SECONDS} s, and soon after a wildcard listener got a datagram
+     * whose destination its transport does not report.
+     */
+    private void rescan() {
+        for (InetSocketAddress wildcard : boundWildcards) {
+            boolean ipv6 = wildcard.getAddress() instanceof java.net.Inet6Address;
+            for (java.net.InetAddress address : interfaceAddresses(ipv6)) {
+                InetSocketAddress destination = new InetSocketAddress(address, wildcard.getPort());
+                int local = locals.register(destination);
+                for (Worker worker : listeningWorkers()) {
+                    if (worker.eventLoop().isShuttingDown()) {
+                        continue;
+                    }
+                    worker.eventLoop().execute(() -> listenHere(worker, local, destination));
+                }
+            }
+        }
+    }
+
+    /**
+     * @param ipv6 the family
+     * @return the unicast addresses of the host's interfaces that are up, link-local ones excepted
+     */
+    static List<java.net.InetAddress> interfaceAddresses(boolean ipv6) {
+        List<java.net.InetAddress> addresses = new ArrayList<>();
+        try {
+            for (java.net.NetworkInterface network : java.util.Collections.list(
+                    java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!network.isUp()) {
                     continue;
                 }
-                int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
-                Bootstrap bootstrap = new Bootstrap().group(worker.eventLoop())
-                        .channelFactory(transport.channelFactory(address))
-                        .option(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot))
-                        .handler(new ListenerHandler(worker, l));
-                transport.configureListener(bootstrap, settings.maxDatagramSize(), gro);
-                Channel channel = bootstrap.bind(address).sync().channel();
-                channels[worker.index()][l] = channel;
-                if (address.getPort() == 0) {
-                    // Port 0: the first socket picks the port, the other workers join it.
-                    address = (InetSocketAddress) channel.localAddress();
+                for (java.net.InetAddress address : java.util.Collections.list(network.getInetAddresses())) {
+                    if ((address instanceof java.net.Inet6Address) == ipv6 && !address.isLinkLocalAddress()
+                            && !address.isMulticastAddress() && !address.isAnyLocalAddress()) {
+                        addresses.add(ipv6 ? java.net.InetAddress.getByAddress(address.getAddress()) : address);
+                    }
                 }
             }
-            if (locals.register(address) != l) {
-                throw new IllegalStateException("listener " + address + " numbered out of order");
-            }
-            boundAddresses.add(address);
+        } catch (java.io.IOException e) {
+            LOG.warn("forwarder: cannot list the host's interface addresses ({})", String.valueOf(e));
         }
-        for (Worker worker : workers) {
-            Channel[] own = channels[worker.index()];
-            // Without SO_REUSEPORT the other workers reply through the first worker's sockets.
-            worker.setListeners(own.length == 0 || own[0] != null ? own : channels[0]);
-        }
+        return addresses;
     }
 
     /**
@@ -261,14 +469,19 @@ public final class Forwarder implements Managed {
         return List.copyOf(boundAddresses);
     }
 
-    /** @return whether every listener socket is open and bound */
+    /** @return whether every configured listener socket of every listening worker is open and bound */
     public boolean isBound() {
         if (group == null || workers.isEmpty()) {
             return false;
         }
-        for (Worker worker : workers) {
-            for (Channel channel : worker.listeners()) {
-                if (channel == null || !channel.isActive()) {
+        int expected = settings.listeners().size();
+        for (Worker worker : listeningWorkers()) {
+            List<Channel> channels = configured.get(worker.index());
+            if (channels.size() != expected) {
+                return false;
+            }
+            for (Channel channel : channels) {
+                if (!channel.isActive()) {
                     return false;
                 }
             }

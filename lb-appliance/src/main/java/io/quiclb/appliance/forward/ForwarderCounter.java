@@ -37,6 +37,11 @@ public enum ForwarderCounter {
     DROPPED_INITIAL_BUDGET("dropped.initial-budget", Kind.DROPPED),
     /** A new flow's upstream port could not be had: see the {@code flow-open-failed.*} counters for why. */
     DROPPED_FLOW_OPEN_FAILED("dropped.flow-open-failed", Kind.DROPPED),
+    /**
+     * A wildcard listener got a datagram whose destination address the transport does not report (IPv6, io_uring,
+     * NIO) and that has no socket of its own yet: no reply could leave from the right address.
+     */
+    DROPPED_UNKNOWN_DESTINATION("dropped.unknown-destination", Kind.DROPPED),
     /** The data path threw: a bug, logged (the first few with stack traces). Should stay 0. */
     DROPPED_INTERNAL_ERROR("dropped.internal-error", Kind.DROPPED),
 

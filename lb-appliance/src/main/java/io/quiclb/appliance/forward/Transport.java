@@ -1,6 +1,6 @@
 package io.quiclb.appliance.forward;
 
-import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
@@ -170,26 +170,41 @@ public final class Transport {
     }
 
     /**
-     * Sets the options of a listener socket: SO_REUSEPORT, and batched receives of datagrams of up to
+     * Sets the options of a listener socket before it binds: SO_REUSEPORT, batched receives of datagrams of up to
      * {@code maxDatagramSize} octets per system call where the transport has them (as many as the receive buffer
-     * holds).
+     * holds), UDP GRO when asked for, and for a wildcard socket the report of each datagram's destination address
+     * ({@code IP_RECVORIGDSTADDR}) where the transport has it ({@link #reportsDestination}).
+     *
+     * @param wildcard whether the socket binds a wildcard address
      */
-    void configureListener(Bootstrap bootstrap, int maxDatagramSize, boolean gro) {
+    void configureListener(ChannelConfig config, int maxDatagramSize, boolean gro, boolean wildcard) {
         switch (kind) {
             case EPOLL:
-                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
-                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot(maxDatagramSize, gro));
+                config.setOption(UnixChannelOption.SO_REUSEPORT, true);
+                config.setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot(maxDatagramSize, gro));
                 if (gro) {
-                    bootstrap.option(EpollChannelOption.UDP_GRO, true);
+                    config.setOption(EpollChannelOption.UDP_GRO, true);
+                }
+                if (wildcard) {
+                    config.setOption(EpollChannelOption.IP_RECVORIGDSTADDR, true);
                 }
                 break;
             case IO_URING:
-                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
-                        .option(IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize);
+                config.setOption(UnixChannelOption.SO_REUSEPORT, true);
+                config.setOption(IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize);
                 break;
             default:
                 break;
         }
+    }
+
+    /**
+     * @return whether a wildcard listener learns each datagram's IPv4 destination address from the kernel
+     *         ({@code IP_RECVORIGDSTADDR}): epoll only; Netty's io_uring and NIO channels report the bound wildcard,
+     *         and no transport reports IPv6 destinations (docs/architecture.md)
+     */
+    public boolean reportsDestination() {
+        return kind == TransportKind.EPOLL;
     }
 
     @Override

@@ -162,6 +162,20 @@ final class Worker {
         listeners[local] = channel;
     }
 
+    /** @return whether this worker has a socket bound to the local address numbered {@code local} */
+    boolean hasListener(int local) {
+        return local < listeners.length && listeners[local] != null;
+    }
+
+    /**
+     * A datagram reached a wildcard listener for a destination this worker cannot reply from. Takes ownership of
+     * {@code packet}.
+     */
+    void onUnknownDestination(DatagramPacket packet) {
+        counters.increment(ForwarderCounter.RECEIVED);
+        drop(packet, ForwarderCounter.DROPPED_UNKNOWN_DESTINATION);
+    }
+
     /** @return this worker's socket for each local address, by number (null where it has none) */
     Channel[] listeners() {
         return listeners.clone();

@@ -33,9 +33,15 @@ final class ForwarderFixture implements AutoCloseable {
     /** @param gro whether the listeners take UDP GRO receives (forwarder.gro) */
     ForwarderFixture(TransportKind transport, int workers, Duration idle, long maxFlows, List<LbConfigEntry> configs,
                      List<ServerEntry> servers, boolean gro) throws Exception {
-        this.routing = new RoutingService(workers, new QuicLbSettings(configs), servers);
-        this.forwarder = new Forwarder(new ForwarderSettings(transport, workers,
-                List.of(HostPort.parse("127.0.0.1:0")), idle, maxFlows, 2048, null, gro), routing);
+        this(new ForwarderSettings(transport, workers, List.of(HostPort.parse("127.0.0.1:0")), idle, maxFlows, 2048,
+                null, gro), configs, servers);
+    }
+
+    /** A forwarder with these settings; {@link #address} is its first listener as bound. */
+    ForwarderFixture(ForwarderSettings settings, List<LbConfigEntry> configs, List<ServerEntry> servers)
+            throws Exception {
+        this.routing = new RoutingService(settings.workers(), new QuicLbSettings(configs), servers);
+        this.forwarder = new Forwarder(settings, routing);
         forwarder.start();
         this.address = forwarder.boundAddresses().get(0);
     }
