@@ -33,7 +33,10 @@ public enum ForwarderCounter {
     DROPPED_NO_SERVER_AVAILABLE("dropped.no-server-available", Kind.DROPPED),
     /** A new flow would exceed the flow limit and no unconfirmed flow could make room. */
     DROPPED_FLOW_LIMIT("dropped.flow-limit", Kind.DROPPED),
-    /** A new flow for an unroutable DCID would exceed {@code forwarder.maxHandshakes} (or its prefix share). */
+    /**
+     * A new flow for an unroutable DCID would exceed {@code forwarder.maxHandshakes} (or its prefix share), and no
+     * first flight in progress that the server answered and the client never confirmed could make room.
+     */
     DROPPED_INITIAL_BUDGET("dropped.initial-budget", Kind.DROPPED),
     /** A new flow's upstream port could not be had: see the {@code flow-open-failed.*} counters for why. */
     DROPPED_FLOW_OPEN_FAILED("dropped.flow-open-failed", Kind.DROPPED),
@@ -64,7 +67,10 @@ public enum ForwarderCounter {
     FLOWS_EXPIRED("flows-expired", Kind.EVENT),
     /** Unconfirmed flows closed after {@code forwarder.unconfirmedFlowIdleTimeout} without a client datagram. */
     FLOWS_EXPIRED_UNCONFIRMED("flows-expired-unconfirmed", Kind.EVENT),
-    /** Unconfirmed flows closed, oldest first, to make room for a new flow when the flow table was full. */
+    /**
+     * Unconfirmed flows closed to make room: the oldest, when the flow table was full; or the oldest answered but
+     * never confirmed first flight, when the handshake budget was spent.
+     */
     FLOWS_EVICTED("flows-evicted", Kind.EVENT),
     /** No descriptor left for a new upstream port (the capacity's socket budget is spent). */
     FLOW_OPEN_FAILED_DESCRIPTORS("flow-open-failed.descriptors", Kind.EVENT),

@@ -33,7 +33,9 @@ import java.util.List;
  *
  * <p>Flows follow a connection tracker's life ({@link Flow}): unconfirmed ones expire after
  * {@code forwarder.unconfirmedFlowIdleTimeout} without a client datagram and are evicted, oldest first, when the flow
- * table is full; a flow opened by an unroutable DCID holds a unit of the handshake budget until it is confirmed.
+ * table is full; a flow opened by an unroutable DCID holds a unit of the handshake budget until it is confirmed, and
+ * with the budget spent a new first flight takes the place of the oldest one the server answered and the client
+ * never confirmed, or is dropped.
  * Failure paths count by cause and log at most once per {@value IntervalLog#INTERVAL_SECONDS} s per cause.
  *
  * <p><b>Hot path.</b> <b>Thread safety:</b> every method runs on this worker's event loop.
@@ -47,6 +49,8 @@ final class Worker {
     private static final int EINVAL = 22;
     private static final int EMSGSIZE = 90;
     private static final byte[] NO_ID = new byte[0];
+    /** Unconfirmed flows looked at, oldest first, for one to evict when the handshake budget is spent. */
+    static final int EVICTION_SCAN = 64;
     private static final int LOG_FLOW_OPEN = 0;
     private static final int LOG_GSO_OTHER = 1;
     private static final int LOG_TABLE_FULL = 2;
@@ -437,7 +441,8 @@ final class Worker {
     }
 
     private Flow openFlow(InetSocketAddress client, int local, Placement placement, boolean unroutable) {
-        if (unroutable && !limits.handshakes.tryAcquire(client, prefixScratch)) {
+        if (unroutable && !limits.handshakes.tryAcquire(client, prefixScratch)
+                && !(evictOldestAnsweredHandshake() && limits.handshakes.tryAcquire(client, prefixScratch))) {
             openFailure = ForwarderCounter.DROPPED_INITIAL_BUDGET;
             return null;
         }
@@ -507,6 +512,25 @@ final class Worker {
             unlink(flow);
             linkNewest(flow);
         }
+    }
+
+    /**
+     * With the handshake budget spent, makes room for a new first flight by closing the oldest first flight the
+     * server has answered but the client has not confirmed: a spoofed source never confirms, while a real client
+     * confirms within a round trip. Only the {@value #EVICTION_SCAN} oldest unconfirmed flows are looked at, so a
+     * flood against silent servers (no flow answered) costs little: its Initials are dropped.
+     *
+     * @return whether a flow was closed
+     */
+    private boolean evictOldestAnsweredHandshake() {
+        Flow flow = oldestUnconfirmed;
+        for (int scanned = 0; flow != null && scanned < EVICTION_SCAN; scanned++, flow = flow.newer) {
+            if (flow.state == Flow.ANSWERED && flow.budgeted) {
+                closeFlow(flow, ForwarderCounter.FLOWS_EVICTED, true);
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean evictOldestUnconfirmed() {

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * whose DCID the load balancer cannot route (a client's Initial, or anything that looks unroutable) holds one unit
  * of the budget until it is confirmed (the client sent again after the server answered) or closed. Past
  * {@code forwarder.maxHandshakes} units, such datagrams open no flow and are dropped, so CPU, descriptors and
- * ports go to connections that exist; datagrams routed by CID and confirmed flows never touch the budget.
+ * ports go to connections that exist, unless the worker can free a unit by closing a first flight that the server
+ * answered and the client never confirmed (what a spoofed source leaves behind); datagrams routed by CID and
+ * confirmed flows never touch the budget.
  *
  * <p>Optionally each source prefix (an IPv4 /24, an IPv6 /64) holds at most {@code forwarder.maxHandshakesPerPrefix}
  * units, so one network cannot take the whole budget.

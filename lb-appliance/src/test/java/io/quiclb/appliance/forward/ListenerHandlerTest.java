@@ -197,15 +197,42 @@ class ListenerHandlerTest {
     void shouldDropFirstFlightsPastTheHandshakeBudgetButNotCidRoutedDatagrams() {
         worker = reset(100, 2, HOUR);
         for (int port = 40000; port < 40003; port++) {
-            send(new InetSocketAddress("127.0.0.1", port),
-                    QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, (byte) port}, new byte[] {1}, "i"));
+            send(new InetSocketAddress("127.0.0.1", port), initial(port));
         }
-        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET));
+        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET), "servers silent: no room");
         assertEquals(2, limits.handshakes.inProgress());
         send(new InetSocketAddress("127.0.0.1", 40004), cid("0a01"), "routable");
         assertEquals(1, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
         assertEquals(3, limits.flows());
         drainOutbound();
+    }
+
+    @Test
+    void shouldGiveTheBudgetOfAnAnsweredButNeverConfirmedFirstFlightToANewOne() {
+        // What a spoofed source leaves: the server answered, the client never sent again.
+        worker = reset(100, 2, HOUR);
+        InetSocketAddress spoofed = new InetSocketAddress("127.0.0.1", 40000);
+        send(spoofed, initial(1));
+        send(new InetSocketAddress("127.0.0.1", 40001), initial(2));
+        DatagramPacket first = ports.get(0).readOutbound();
+        InetSocketAddress target = first.recipient();
+        first.release();
+        drainOutbound();
+        ports.get(0).writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}), null, target));
+        ((DatagramPacket) listener.readOutbound()).release();
+        send(new InetSocketAddress("127.0.0.1", 40002), initial(3));
+        assertEquals(0, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET));
+        assertEquals(1, worker.counters().get(ForwarderCounter.FLOWS_EVICTED), "the answered one made room");
+        assertEquals(2, limits.handshakes.inProgress());
+        // The unanswered one is not evicted for another: the budget is spent again.
+        send(new InetSocketAddress("127.0.0.1", 40003), initial(4));
+        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET));
+        drainOutbound();
+    }
+
+    private static byte[] initial(int id) {
+        return QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, (byte) (id >> 8), (byte) id},
+                new byte[] {1}, "initial");
     }
 
     @Test
