@@ -450,7 +450,11 @@ final class Worker {
             return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
         }
         final InetSocketAddress target = placement.target();
-        final UpstreamPort port = ports.acquire(target, now);
+        UpstreamPort port = ports.acquire(target, now);
+        if (port == null && ports.failure() != ForwarderCounter.FLOW_OPEN_FAILED_ERROR
+                && evictOldestUnconfirmedTo(target)) {
+            port = ports.acquire(target, now); // the evicted flow's place on its port
+        }
         if (port == null) {
             limits.releaseFlow();
             ForwarderCounter cause = ports.failure();
@@ -526,6 +530,23 @@ final class Worker {
         Flow flow = oldestUnconfirmed;
         for (int scanned = 0; flow != null && scanned < EVICTION_SCAN; scanned++, flow = flow.newer) {
             if (flow.state == Flow.ANSWERED && flow.budgeted) {
+                closeFlow(flow, ForwarderCounter.FLOWS_EVICTED, true);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * With no socket or port left for a new flow to {@code target}, frees a place by closing the oldest unconfirmed
+     * flow to the same target (among the {@value #EVICTION_SCAN} oldest unconfirmed flows).
+     *
+     * @return whether a flow was closed
+     */
+    private boolean evictOldestUnconfirmedTo(InetSocketAddress target) {
+        Flow flow = oldestUnconfirmed;
+        for (int scanned = 0; flow != null && scanned < EVICTION_SCAN; scanned++, flow = flow.newer) {
+            if (flow.target.equals(target)) {
                 closeFlow(flow, ForwarderCounter.FLOWS_EVICTED, true);
                 return true;
             }

@@ -5,8 +5,10 @@ import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
 
 /**
- * Healthy when the route table in force has something to route with: at least one QUIC-LB configuration and at
- * least one server that answers health probes.
+ * Healthy when the route table in force has something to route with: at least one QUIC-LB configuration, at least
+ * one server, and at least one server that answers health probes, or too few answer and first flights go to every
+ * server that is not draining (panic mode, {@code health.panicThreshold}): the appliance then still routes, so it
+ * says so rather than fail the check, which would take it out of service on top of the servers.
  *
  * <p><b>Thread safety:</b> reads the current immutable route table.
  */
@@ -29,11 +31,11 @@ public final class RoutingHealthCheck extends HealthCheck {
         if (table.servers().isEmpty()) {
             return Result.unhealthy("no server to route to");
         }
-        if (table.healthyServers() == 0) {
-            return Result.unhealthy("no server answers health probes" + (table.panic()
-                    ? " (panic mode: first flights go to every server that is not draining)" : ""));
+        if (table.healthyServers() == 0 && !table.panic()) {
+            return Result.unhealthy("no server answers health probes");
         }
         return Result.healthy(table.configCount() + " config(s), " + table.healthyServers() + " of "
-                + table.servers().size() + " server(s) healthy" + (table.panic() ? "; panic mode" : ""));
+                + table.servers().size() + " server(s) healthy" + (table.panic()
+                ? "; panic mode: first flights go to every server that is not draining" : ""));
     }
 }
