@@ -5,6 +5,7 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.quiclb.appliance.capacity.CapacityCheckCommand;
 import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
@@ -52,6 +53,13 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     @Override
     public String getName() {
         return "quiclb";
+    }
+
+    /** Dropwizard's {@code server}, and a {@code check} that also prints the capacity. */
+    @Override
+    protected void addDefaultCommands(Bootstrap<QuicLbConfiguration> bootstrap) {
+        bootstrap.addCommand(new io.dropwizard.core.cli.ServerCommand<>(this));
+        bootstrap.addCommand(new CapacityCheckCommand(this));
     }
 
     @Override

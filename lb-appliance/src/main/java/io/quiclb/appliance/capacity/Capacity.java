@@ -130,20 +130,17 @@ public record Capacity(long descriptorLimit, long descriptorsInUse, long reserve
 
     /** @return the ports of the kernel's local port range less the reserved ones in it */
     static long localPorts() {
-        int low = DEFAULT_LOW_PORT;
-        int high = DEFAULT_HIGH_PORT;
-        String reserved = "";
+        // /proc files report a size of 0, which Files.readString takes at its word: read them line by line.
         try {
-            String[] range = Files.readString(PORT_RANGE, StandardCharsets.US_ASCII).trim().split("\\s+");
-            low = Integer.parseInt(range[0]);
-            high = Integer.parseInt(range[1]);
-            if (Files.isReadable(RESERVED_PORTS)) {
-                reserved = Files.readString(RESERVED_PORTS, StandardCharsets.US_ASCII).trim();
-            }
+            String[] range = String.join(" ", Files.readAllLines(PORT_RANGE, StandardCharsets.US_ASCII)).trim()
+                    .split("\\s+");
+            String reserved = Files.isReadable(RESERVED_PORTS)
+                    ? String.join(",", Files.readAllLines(RESERVED_PORTS, StandardCharsets.US_ASCII)).trim() : "";
+            return portsIn(Integer.parseInt(range[0]), Integer.parseInt(range[1]), reserved);
         } catch (IOException | RuntimeException e) {
             // Not Linux, or not readable: the kernel's default range.
+            return portsIn(DEFAULT_LOW_PORT, DEFAULT_HIGH_PORT, "");
         }
-        return portsIn(low, high, reserved);
     }
 
     /**
