@@ -2,9 +2,9 @@ package io.quiclb.appliance.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quiclb.appliance.ChildProcess;
+import io.quiclb.appliance.Prerequisites;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +26,9 @@ class GsoRefusalTest {
     @ParameterizedTest
     @MethodSource("gsoTransports")
     void shouldDeliverEveryDatagramOfTheBatchesAPathWithASmallerMtuRefused(TransportKind transport) throws Exception {
-        assumeTrue(ChildProcess.canUnshareNetwork(),
-                "`unshare -rn` cannot make a network namespace here: it needs root or unprivileged user namespaces");
+        Prerequisites.require(ChildProcess.canUnshareNetwork(),
+                "`unshare -rn` cannot make a network namespace here: it needs root or unprivileged user namespaces,"
+                        + " and iproute2");
         List<String> command = new java.util.ArrayList<>(List.of("unshare", "-rn", "sh", "-c",
                 "ip link set lo up && ip link set lo mtu 1280 && exec \"$@\"", "sh"));
         command.addAll(ChildProcess.javaCommand(List.of(), GsoRefusalScenario.class, transport.configName()));

@@ -2,13 +2,13 @@ package io.quiclb.appliance.quic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.quiclb.appliance.Await;
 import io.quiclb.appliance.ChildProcess;
+import io.quiclb.appliance.Prerequisites;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.forward.ForwarderCounter;
@@ -47,11 +47,12 @@ class InitialFloodTest {
 
     @BeforeAll
     static void buildTheGenerator() throws Exception {
-        assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+        Prerequisites.require(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
                 "spoofing loopback sources takes a raw socket, which needs root (CI runs as root)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")) || Files.isExecutable(Path.of("/usr/bin/cc")),
-                "the flood generator is C; .ci/run installs gcc");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/prlimit")), "prlimit (util-linux) sets the descriptor limit");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/gcc")) || Files.isExecutable(Path.of("/usr/bin/cc")),
+                "the flood generator is C: apt-get install gcc libc6-dev");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
+                "prlimit sets the descriptor limit: apt-get install util-linux");
         generator = Path.of("target", "initial-flood").toAbsolutePath();
         Process gcc = new ProcessBuilder(Files.isExecutable(Path.of("/usr/bin/gcc")) ? "gcc" : "cc", "-O2", "-Wall",
                 "-o", generator.toString(), "src/test/c/initial-flood.c").inheritIO().start();
