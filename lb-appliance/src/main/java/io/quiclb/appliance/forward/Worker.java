@@ -10,7 +10,6 @@ import io.quiclb.appliance.decision.DecisionTables;
 import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
-import io.quiclb.appliance.table.AddressKeyTable;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +30,7 @@ import java.util.List;
  * send. The routed short header's only extra work for the §4.2 tables is a time comparison: each flow records its
  * 4-tuple's placement in the shared 4-tuple table once per quarter flow idle timeout.
  *
- * <p>Flows follow a connection tracker's life ({@link Flow}): unconfirmed ones expire after
+ * <p>Flows follow a connection tracker's life ({@link FlowTable}): unconfirmed ones expire after
  * {@code forwarder.unconfirmedFlowIdleTimeout} without a client datagram and are evicted, oldest first, when the flow
  * table is full; a flow opened by an unroutable DCID holds a unit of the handshake budget until it is confirmed, and
  * with the budget spent a new first flight takes the place of the oldest one the server answered and the client
@@ -48,14 +47,10 @@ final class Worker {
     private static final int EIO = 5;
     private static final int EINVAL = 22;
     private static final int EMSGSIZE = 90;
-    private static final byte[] NO_ID = new byte[0];
-    /** Unconfirmed flows looked at, oldest first, for one to evict when the handshake budget is spent. */
-    static final int EVICTION_SCAN = 64;
-    private static final int LOG_FLOW_OPEN = 0;
-    private static final int LOG_GSO_OTHER = 1;
-    private static final int LOG_TABLE_FULL = 2;
-    private static final int LOG_SEND = 3;
-    private static final int LOG_RECEIVE = 4;
+    private static final int LOG_GSO_OTHER = 0;
+    private static final int LOG_TABLE_FULL = 1;
+    private static final int LOG_SEND = 2;
+    private static final int LOG_RECEIVE = 3;
 
     private final int index;
     private final EventLoop eventLoop;
@@ -64,28 +59,21 @@ final class Worker {
     private final DecisionTables decisions;
     private final FlowLimits limits;
     private final UpstreamPorts ports;
-    private final AddressKeyTable<Flow> flows;
-    private final AddressKeyTable<Flow> replies;
     private final WorkerCounters counters = new WorkerCounters();
-    private final IntervalLog pacing = new IntervalLog(5);
+    private final FlowTable flows;
+    private final IntervalLog pacing = new IntervalLog(4);
     private final long unconfirmedIdleNanos;
     private final long confirmedIdleNanos;
     private final long tupleRefreshNanos;
     private final int maxDatagramSize;
     private final byte[] header = new byte[Router.MAX_HEADER_PREFIX_LENGTH];
     private final byte[] replyHeader = new byte[Router.HEADER_PREFIX_LENGTH];
-    private final byte[] prefixScratch = new byte[16];
     private final List<Flow> toFlush = new ArrayList<>();
     private final List<UpstreamPort> portsToFlush = new ArrayList<>();
     private Channel[] listeners = new Channel[0];
     private boolean[] listenerPending = new boolean[0];
     private int[] listenersToFlush = new int[0];
     private int listenersToFlushCount;
-    private Flow oldestUnconfirmed;
-    private Flow newestUnconfirmed;
-    private int unconfirmedFlows;
-    private int confirmedFlows;
-    private ForwarderCounter openFailure;
     private long now = System.nanoTime();
     private int internalErrors;
     private boolean gso;
@@ -105,8 +93,7 @@ final class Worker {
         this.limits = shared.limits();
         this.ports = new UpstreamPorts(opener, shared.limits().sockets, shared.upstreamSources());
         int maxEntries = (int) Math.min(Integer.MAX_VALUE / 2, shared.maxTableEntries());
-        this.flows = new AddressKeyTable<>(maxEntries);
-        this.replies = new AddressKeyTable<>(maxEntries);
+        this.flows = new FlowTable(index, maxEntries, ports, limits, counters);
         this.unconfirmedIdleNanos = shared.unconfirmedIdleNanos();
         this.confirmedIdleNanos = shared.confirmedIdleNanos();
         this.tupleRefreshNanos = shared.confirmedIdleNanos() / 4;
@@ -223,15 +210,16 @@ final class Worker {
             noteUnroutable();
         }
         final Placement placement = router.placement();
-        Flow flow = flows.get(client, local, placement.target(), NO_ID, 0, 0, now);
+        Flow flow = flows.get(client, local, placement.target(), now);
         if (flow == null) {
-            flow = openFlow(client, local, placement, unroutable);
+            flow = flows.open(client, local, placement, unroutable, now);
             if (flow == null) {
-                drop(packet, openFailure);
+                drop(packet, flows.refusal());
                 return;
             }
+            flow.tupleRecorded = now - tupleRefreshNanos;
         } else {
-            onClientDatagram(flow);
+            flows.onClientDatagram(flow, now);
         }
         send(flow, content);
         counters.increment(outcome);
@@ -372,16 +360,13 @@ final class Worker {
 
     /** A reply arrived at an upstream port. Takes ownership of {@code reply}. */
     void onReply(UpstreamPort port, DatagramPacket reply) {
-        final Flow flow = replies.get(null, port.index, reply.sender(), NO_ID, 0, 0, now);
+        final Flow flow = flows.byReply(port, reply.sender(), now);
         if (flow == null) {
             counters.increment(ForwarderCounter.DROPPED_REPLY_NO_FLOW);
             reply.release();
             return;
         }
-        flow.lastActivity = now;
-        if (flow.state == Flow.UNCONFIRMED) {
-            flow.state = Flow.ANSWERED;
-        }
+        flows.onReply(flow, now);
         final ByteBuf content = reply.content();
         if (content.isReadable() && content.getByte(content.readerIndex()) < 0) {
             int length = Math.min(content.readableBytes(), Router.HEADER_PREFIX_LENGTH);
@@ -440,136 +425,10 @@ final class Worker {
         }
     }
 
-    private Flow openFlow(InetSocketAddress client, int local, Placement placement, boolean unroutable) {
-        if (unroutable && !limits.handshakes.tryAcquire(client, prefixScratch)
-                && !(evictOldestAnsweredHandshake() && limits.handshakes.tryAcquire(client, prefixScratch))) {
-            openFailure = ForwarderCounter.DROPPED_INITIAL_BUDGET;
-            return null;
-        }
-        if (!limits.tryReserveFlow() && !(evictOldestUnconfirmed() && limits.tryReserveFlow())) {
-            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
-        }
-        final InetSocketAddress target = placement.target();
-        UpstreamPort port = ports.acquire(target, now);
-        if (port == null && ports.failure() != ForwarderCounter.FLOW_OPEN_FAILED_ERROR
-                && evictOldestUnconfirmedTo(target)) {
-            port = ports.acquire(target, now); // the evicted flow's place on its port
-        }
-        if (port == null) {
-            limits.releaseFlow();
-            ForwarderCounter cause = ports.failure();
-            counters.increment(cause);
-            long times = pacing.due(LOG_FLOW_OPEN, now);
-            if (times > 0) {
-                Throwable error = ports.failureCause();
-                LOG.warn("forwarder worker {}: {} new flow(s) dropped: no upstream port could be opened (latest: {}{});"
-                        + " see flow-open-failed.* in the metrics and \"Capacity\" in docs/operations.md", index,
-                        times, cause.metricName(), error == null ? "" : ", " + error.getMessage());
-            }
-            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_OPEN_FAILED);
-        }
-        Flow flow = new Flow(client, local, placement, port, now);
-        flow.budgeted = unroutable;
-        flow.gso = !ports.gsoRefused(target);
-        flow.tupleRecorded = now - tupleRefreshNanos;
-        if (!flows.put(client, local, target, NO_ID, 0, 0, flow, now)) {
-            ports.release(port, target);
-            limits.releaseFlow();
-            return refuseFlow(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
-        }
-        replies.put(null, port.index, target, NO_ID, 0, 0, flow, now);
-        linkNewest(flow);
-        unconfirmedFlows++;
-        counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
-        counters.increment(ForwarderCounter.FLOWS_OPENED);
-        return flow;
-    }
-
-    private Flow refuseFlow(InetSocketAddress client, boolean budgeted, ForwarderCounter reason) {
-        if (budgeted) {
-            limits.handshakes.release(client, prefixScratch);
-        }
-        openFailure = reason;
-        return null;
-    }
-
-    /** A client datagram on an existing flow: it keeps the flow alive, and confirms it once the target answered. */
-    private void onClientDatagram(Flow flow) {
-        flow.lastClient = now;
-        flow.lastActivity = now;
-        if (flow.state == Flow.CONFIRMED) {
-            return;
-        }
-        if (flow.state == Flow.ANSWERED) {
-            unlink(flow);
-            flow.state = Flow.CONFIRMED;
-            if (flow.budgeted) {
-                flow.budgeted = false;
-                limits.handshakes.release(flow.client, prefixScratch);
-            }
-            unconfirmedFlows--;
-            confirmedFlows++;
-            counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
-            counters.setGauge(WorkerCounters.CONFIRMED_FLOWS, confirmedFlows);
-            counters.increment(ForwarderCounter.FLOWS_CONFIRMED);
-        } else if (flow != newestUnconfirmed) {
-            unlink(flow);
-            linkNewest(flow);
-        }
-    }
-
-    /**
-     * With the handshake budget spent, makes room for a new first flight by closing the oldest first flight the
-     * server has answered but the client has not confirmed: a spoofed source never confirms, while a real client
-     * confirms within a round trip. Only the {@value #EVICTION_SCAN} oldest unconfirmed flows are looked at, so a
-     * flood against silent servers (no flow answered) costs little: its Initials are dropped.
-     *
-     * @return whether a flow was closed
-     */
-    private boolean evictOldestAnsweredHandshake() {
-        Flow flow = oldestUnconfirmed;
-        for (int scanned = 0; flow != null && scanned < EVICTION_SCAN; scanned++, flow = flow.newer) {
-            if (flow.state == Flow.ANSWERED && flow.budgeted) {
-                closeFlow(flow, ForwarderCounter.FLOWS_EVICTED, true);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * With no socket or port left for a new flow to {@code target}, frees a place by closing the oldest unconfirmed
-     * flow to the same target (among the {@value #EVICTION_SCAN} oldest unconfirmed flows).
-     *
-     * @return whether a flow was closed
-     */
-    private boolean evictOldestUnconfirmedTo(InetSocketAddress target) {
-        Flow flow = oldestUnconfirmed;
-        for (int scanned = 0; flow != null && scanned < EVICTION_SCAN; scanned++, flow = flow.newer) {
-            if (flow.target.equals(target)) {
-                closeFlow(flow, ForwarderCounter.FLOWS_EVICTED, true);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean evictOldestUnconfirmed() {
-        Flow oldest = oldestUnconfirmed;
-        if (oldest == null) {
-            return false;
-        }
-        closeFlow(oldest, ForwarderCounter.FLOWS_EVICTED, true);
-        return true;
-    }
-
     /** Closes unconfirmed flows without a client datagram for {@code forwarder.unconfirmedFlowIdleTimeout}. */
     void expireUnconfirmed() {
         now = System.nanoTime();
-        final long idleBefore = now - unconfirmedIdleNanos;
-        while (oldestUnconfirmed != null && oldestUnconfirmed.lastClient - idleBefore < 0) {
-            closeFlow(oldestUnconfirmed, ForwarderCounter.FLOWS_EXPIRED_UNCONFIRMED, true);
-        }
+        flows.expireUnconfirmed(now - unconfirmedIdleNanos);
     }
 
     /**
@@ -578,9 +437,7 @@ final class Worker {
      */
     void expireConfirmed() {
         now = System.nanoTime();
-        final long idleBefore = now - confirmedIdleNanos;
-        flows.removeIf(flow -> flow.state == Flow.CONFIRMED && flow.lastActivity - idleBefore < 0,
-                flow -> closeFlow(flow, ForwarderCounter.FLOWS_EXPIRED, false));
+        flows.expireConfirmed(now - confirmedIdleNanos);
         ports.closeIdle();
     }
 
@@ -595,61 +452,8 @@ final class Worker {
      * @return the close futures of the upstream sockets
      */
     List<ChannelFuture> closeAll() {
-        flows.removeIf(flow -> true, flow -> closeFlow(flow, ForwarderCounter.FLOWS_EXPIRED, false));
+        flows.closeAll();
         return ports.closeAll();
-    }
-
-    private void closeFlow(Flow flow, ForwarderCounter counter, boolean removeFromFlows) {
-        if (flow.closed) {
-            return;
-        }
-        flow.closed = true;
-        if (removeFromFlows) {
-            flows.removeValue(flow.client, flow.local, flow.target, NO_ID, 0, 0, flow);
-        }
-        replies.removeValue(null, flow.port.index, flow.target, NO_ID, 0, 0, flow);
-        if (flow.state == Flow.CONFIRMED) {
-            confirmedFlows--;
-            counters.setGauge(WorkerCounters.CONFIRMED_FLOWS, confirmedFlows);
-        } else {
-            unlink(flow);
-            unconfirmedFlows--;
-            counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmedFlows);
-        }
-        if (flow.budgeted) {
-            flow.budgeted = false;
-            limits.handshakes.release(flow.client, prefixScratch);
-        }
-        ports.release(flow.port, flow.target);
-        flow.run.discard();
-        limits.releaseFlow();
-        counters.increment(counter);
-    }
-
-    private void linkNewest(Flow flow) {
-        flow.older = newestUnconfirmed;
-        flow.newer = null;
-        if (newestUnconfirmed != null) {
-            newestUnconfirmed.newer = flow;
-        } else {
-            oldestUnconfirmed = flow;
-        }
-        newestUnconfirmed = flow;
-    }
-
-    private void unlink(Flow flow) {
-        if (flow.older != null) {
-            flow.older.newer = flow.newer;
-        } else if (oldestUnconfirmed == flow) {
-            oldestUnconfirmed = flow.newer;
-        }
-        if (flow.newer != null) {
-            flow.newer.older = flow.older;
-        } else if (newestUnconfirmed == flow) {
-            newestUnconfirmed = flow.older;
-        }
-        flow.older = null;
-        flow.newer = null;
     }
 
     private void tableFull() {

@@ -1,0 +1,342 @@
+package io.quiclb.appliance.forward;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.HostPort;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The forwarder's listener sockets: for each address of {@code forwarder.listeners} a socket on every worker
+ * (SO_REUSEPORT; with NIO, the first worker's only), and for a wildcard listener a socket on every worker for each
+ * destination address behind it, so replies leave from the address the client sent to: the host's interface
+ * addresses at startup and every {@value #RESCAN_SECONDS} s, and, where the transport reports a datagram's
+ * destination (epoll, IPv4), each destination as it arrives ({@link Destinations}). Local addresses are numbered once
+ * for the appliance ({@link LocalAddresses}).
+ *
+ * <p>A socket is opened on its worker's event loop, where registering and binding complete at once, and gets its
+ * handler in the same event-loop task, so no datagram reaches it before the handler does.
+ *
+ * <p><b>Thread safety:</b> {@link #bind} runs once, at startup; {@link #localFor} on the calling worker's event loop;
+ * {@link #unknownDestination}, {@link #rescan} and the accessors from any thread.
+ */
+final class ListenerSockets implements Destinations {
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerSockets.class);
+    /** How often wildcard listeners look for new interface addresses. */
+    static final long RESCAN_SECONDS = 10;
+    /** Datagrams read per system call where the transport batches receives. */
+    private static final int RECEIVE_BATCH = 16;
+    private static final int LISTENER_RCVBUF = 4 << 20;
+
+    private final ForwarderSettings settings;
+    private final Transport transport;
+    private final List<Worker> workers;
+    private final LocalAddresses locals;
+    private final boolean gro;
+    private final Executor rescans;
+    private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
+    private final List<InetSocketAddress> boundWildcards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Per worker: the sockets of the configured listeners (wildcards and specific addresses). */
+    private final List<List<Channel>> configured = new ArrayList<>();
+    private final AtomicLong lastRescan = new AtomicLong();
+    private final AtomicLong lastListenFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
+
+    /**
+     * @param settings  the forwarder section
+     * @param transport the transport
+     * @param workers   the workers, in index order
+     * @param locals    the local address numbering the workers route with
+     * @param gro       whether listeners take UDP GRO receives
+     * @param rescans   where rescans of the interface addresses run (off the event loops)
+     */
+    ListenerSockets(ForwarderSettings settings, Transport transport, List<Worker> workers, LocalAddresses locals,
+                    boolean gro, Executor rescans) {
+        this.settings = settings;
+        this.transport = transport;
+        this.workers = workers;
+        this.locals = locals;
+        this.gro = gro;
+        this.rescans = rescans;
+        for (int i = 0; i < workers.size(); i++) {
+            configured.add(new java.util.concurrent.CopyOnWriteArrayList<>());
+        }
+    }
+
+    /**
+     * Binds every listener on every worker: first the specific addresses, numbered in the order of
+     * {@code forwarder.listeners}; then each wildcard, with a socket of its own for every address of the host's
+     * interfaces of its family (numbered after them), so replies leave from the address a client sent to. Port 0
+     * lets the first socket pick the port; the others join it.
+     *
+     * @param gro whether the listeners take UDP GRO receives (the transport can)
+     */
+    void bind() throws Exception {
+        List<InetSocketAddress> wildcards = new ArrayList<>();
+        for (HostPort listener : settings.listeners()) {
+            InetSocketAddress address = listener.resolve();
+            if (address.getAddress().isAnyLocalAddress()) {
+                wildcards.add(address);
+                continue;
+            }
+            boundAddresses.add(listenEverywhere(address, true));
+        }
+        for (InetSocketAddress wildcard : wildcards) {
+            InetSocketAddress bound = wildcard;
+            for (Worker worker : listeningWorkers()) {
+                InetSocketAddress at = bound;
+                Channel channel = onLoop(worker, () -> openListener(worker, at, new ListenerHandler(worker, this), true));
+                configured.get(worker.index()).add(channel);
+                if (bound.getPort() == 0) {
+                    bound = new InetSocketAddress(wildcard.getAddress(), ((InetSocketAddress) channel.localAddress())
+                            .getPort());
+                }
+            }
+            boundAddresses.add(bound);
+            boundWildcards.add(bound);
+            for (java.net.InetAddress local : interfaceAddresses(wildcard.getAddress() instanceof java.net.Inet6Address)) {
+                InetSocketAddress destination = new InetSocketAddress(local, bound.getPort());
+                try {
+                    listenEverywhere(destination, false);
+                } catch (Exception e) {
+                    LOG.warn("forwarder: cannot listen on {}, an address of wildcard listener {} ({}); its datagrams"
+                            + " count as dropped.unknown-destination", destination, bound, String.valueOf(e));
+                }
+            }
+        }
+    }
+
+    /**
+     * Binds a specific address on every worker that listens (with NIO, the first only, whose socket the others
+     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it.
+     *
+     * @return the address as bound
+     */
+    private InetSocketAddress listenEverywhere(InetSocketAddress address, boolean configuredListener)
+            throws Exception {
+        InetSocketAddress bound = address;
+        int local = locals.indexOf(address);
+        for (Worker worker : listeningWorkers()) {
+            if (local >= 0 && worker.hasListener(local)) {
+                continue;
+            }
+            InetSocketAddress at = bound;
+            int known = local;
+            int[] assigned = {known};
+            Channel channel = onLoop(worker, () -> {
+                Channel opened = openListener(worker, at, null, false);
+                int number = known >= 0 ? known : locals.register((InetSocketAddress) opened.localAddress());
+                opened.pipeline().addLast(new ListenerHandler(worker, number));
+                worker.setListener(number, opened);
+                assigned[0] = number;
+                return opened;
+            });
+            local = assigned[0];
+            bound = (InetSocketAddress) channel.localAddress();
+            if (configuredListener) {
+                configured.get(worker.index()).add(channel);
+            }
+        }
+        if (!transport.reusePort()) {
+            // Without SO_REUSEPORT only the first worker listens; the others reply through its socket.
+            Channel first = workers.get(0).listeners()[local];
+            int number = local;
+            for (Worker worker : workers.subList(1, workers.size())) {
+                onLoop(worker, () -> {
+                    worker.setListener(number, first);
+                    return first;
+                });
+            }
+        }
+        return bound;
+    }
+
+    /** @return the workers that bind listener sockets: all, or the first only without SO_REUSEPORT */
+    private List<Worker> listeningWorkers() {
+        return transport.reusePort() ? workers : workers.subList(0, 1);
+    }
+
+    /**
+     * Opens a listener socket on the worker's event loop (registering and binding complete there at once).
+     *
+     * @param handler its handler, or null to add one later
+     */
+    private Channel openListener(Worker worker, InetSocketAddress address, ListenerHandler handler, boolean wildcard)
+            throws Exception {
+        int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
+        io.netty.channel.socket.DatagramChannel channel = transport.channelFactory(address).newChannel();
+        channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
+        channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
+        transport.configureListener(channel.config(), settings.maxDatagramSize(), gro, wildcard);
+        if (handler != null) {
+            channel.pipeline().addLast(handler);
+        }
+        ChannelFuture registered = worker.eventLoop().register(channel);
+        if (!registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            throw new IllegalStateException("listener " + address + ": register failed", registered.cause());
+        }
+        ChannelFuture bound = channel.bind(address);
+        if (!bound.isSuccess()) {
+            channel.close();
+            Throwable cause = bound.cause();
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
+        return channel;
+    }
+
+    private static <T> T onLoop(Worker worker, java.util.concurrent.Callable<T> task) throws Exception {
+        if (worker.eventLoop().inEventLoop()) {
+            return task.call();
+        }
+        try {
+            return worker.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    @Override
+    public int localFor(Worker worker, InetSocketAddress destination) {
+        int local = locals.indexOf(destination);
+        if (local >= 0 && worker.hasListener(local)) {
+            return local;
+        }
+        local = locals.register(destination);
+        if (!listenHere(worker, local, destination)) {
+            return -1;
+        }
+        for (Worker other : workers) {
+            if (other != worker && transport.reusePort()) {
+                int number = local;
+                other.eventLoop().execute(() -> listenHere(other, number, destination));
+            }
+        }
+        return local;
+    }
+
+    /** Binds this worker's socket for a destination found behind a wildcard; on its event loop. */
+    private boolean listenHere(Worker worker, int local, InetSocketAddress destination) {
+        if (worker.hasListener(local)) {
+            return true;
+        }
+        try {
+            worker.setListener(local, openListener(worker, destination, new ListenerHandler(worker, local), false));
+            if (worker.index() == 0) {
+                LOG.info("forwarder: listening on {} too, a destination behind wildcard listener {}", destination,
+                        boundWildcards);
+            }
+            return true;
+        } catch (Exception e) {
+            long now = System.nanoTime();
+            long last = lastListenFailureLog.get();
+            if (now - last > TimeUnit.SECONDS.toNanos(IntervalLog.INTERVAL_SECONDS)
+                    && lastListenFailureLog.compareAndSet(last, now)) {
+                LOG.warn("forwarder worker {}: cannot listen on {}, a destination behind a wildcard listener ({});"
+                        + " its datagrams count as dropped.unknown-destination", worker.index(), destination,
+                        String.valueOf(e));
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public void unknownDestination() {
+        long now = System.nanoTime();
+        long last = lastRescan.get();
+        if (now - last > TimeUnit.SECONDS.toNanos(1) && lastRescan.compareAndSet(last, now)) {
+            rescans.execute(this::rescan);
+        }
+    }
+
+    /**
+     * Listens on every address of the host's interfaces of each wildcard listener's family, on every worker, that has
+     * no socket yet: at startup, every {@value #RESCAN_SECONDS} s, and soon after a wildcard listener got a datagram
+     * whose destination its transport does not report.
+     */
+    void rescan() {
+        for (InetSocketAddress wildcard : boundWildcards) {
+            boolean ipv6 = wildcard.getAddress() instanceof java.net.Inet6Address;
+            for (java.net.InetAddress address : interfaceAddresses(ipv6)) {
+                InetSocketAddress destination = new InetSocketAddress(address, wildcard.getPort());
+                int local = locals.register(destination);
+                for (Worker worker : listeningWorkers()) {
+                    if (worker.eventLoop().isShuttingDown()) {
+                        continue;
+                    }
+                    worker.eventLoop().execute(() -> listenHere(worker, local, destination));
+                }
+            }
+        }
+    }
+
+    /**
+     * @param ipv6 the family
+     * @return the unicast addresses of the host's interfaces that are up, link-local ones excepted
+     */
+    static List<java.net.InetAddress> interfaceAddresses(boolean ipv6) {
+        List<java.net.InetAddress> addresses = new ArrayList<>();
+        try {
+            for (java.net.NetworkInterface network : java.util.Collections.list(
+                    java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!network.isUp()) {
+                    continue;
+                }
+                for (java.net.InetAddress address : java.util.Collections.list(network.getInetAddresses())) {
+                    if ((address instanceof java.net.Inet6Address) == ipv6 && !address.isLinkLocalAddress()
+                            && !address.isMulticastAddress() && !address.isAnyLocalAddress()) {
+                        addresses.add(ipv6 ? java.net.InetAddress.getByAddress(address.getAddress()) : address);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("forwarder: cannot list the host's interface addresses ({})", String.valueOf(e));
+        }
+        return addresses;
+    }
+
+    /**
+     * Batched receives (recvmmsg, {@value #RECEIVE_BATCH} slots of one datagram each), or with GRO one coalesced
+     * receive per slot-sized buffer: Netty's batched receive hands a coalesced receive on unsplit, so GRO takes the
+     * one-message path, and reads on while datagrams wait rather than stopping when one did not fill its buffer.
+     */
+    private static FixedRecvByteBufAllocator listenerAllocator(Transport transport, boolean gro, int slot) {
+        if (gro) {
+            FixedRecvByteBufAllocator allocator = new FixedRecvByteBufAllocator(slot);
+            allocator.respectMaybeMoreData(false);
+            allocator.maxMessagesPerRead(RECEIVE_BATCH);
+            return allocator;
+        }
+        return new FixedRecvByteBufAllocator(transport.reusePort() ? slot * RECEIVE_BATCH : slot);
+    }
+
+    /** @return the configured listener addresses as bound (port 0 replaced by the port the kernel chose) */
+    List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(boundAddresses);
+    }
+
+    /** @return whether every configured listener socket of every listening worker is open and bound */
+    boolean isBound() {
+        int expected = settings.listeners().size();
+        for (Worker worker : listeningWorkers()) {
+            List<Channel> channels = configured.get(worker.index());
+            if (channels.size() != expected) {
+                return false;
+            }
+            for (Channel channel : channels) {
+                if (!channel.isActive()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}
