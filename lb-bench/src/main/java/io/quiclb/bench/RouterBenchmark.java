@@ -93,7 +93,8 @@ public class RouterBenchmark {
             initial[6 + i] = (byte) (0xe0 + i);
         }
         initial[14] = 4;
-        router.route(table, initial, initial.length, client, 0, 0); // records the first-flight decision
+        router.route(table, initial, initial.length, client, 0, 0);
+        router.recordDecision(initial, client, 0, 0); // as the worker does: later routes are §4.2 table hits
     }
 
     @Benchmark

@@ -3,9 +3,14 @@ package io.quiclb.appliance.capacity;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * How many NAT flows the machine allows, worked out at startup from what the process may hold:
@@ -14,6 +19,7 @@ import java.nio.file.Path;
  *                reserve = descriptors open at startup + workers x (listeners + 4) + probed targets + 256
  * perTarget    = min(socketBudget, sources x portsPerSource)
  *                portsPerSource = the local port range (net.ipv4.ip_local_port_range) less its reserved ports
+ *                sources = the fewest source addresses of an address family that has targets
  * flows        = targets x perTarget
  * effective    = min(forwarder.maxFlows, flows)
  * handshakes   = forwarder.maxHandshakes, or effective / 4, at most effective
@@ -31,7 +37,7 @@ import java.nio.file.Path;
  * @param reserve            descriptors kept from the data plane
  * @param socketBudget       upstream sockets the workers may hold together
  * @param portsPerSource     local ports each source address offers
- * @param sources            source addresses (1 for the wildcard)
+ * @param sources            source addresses a target's flows can use ({@link #sourcesPerTarget})
  * @param targets            distinct target addresses (server addresses and thread sockets)
  * @param perTarget          flows to one target at most
  * @param flows              flows the machine allows, spread over every target
@@ -52,11 +58,36 @@ public record Capacity(long descriptorLimit, long descriptorsInUse, long reserve
     private static final int DEFAULT_HIGH_PORT = 60999;
 
     /**
+     * Source addresses a flow to any target can use. A flow's upstream socket binds a source of its target's address
+     * family ({@code forwarder.upstreamSources} of that family, else the family's wildcard: one), so the family with
+     * the fewest sources, among those that have targets, bounds the flows to each of its targets.
+     *
+     * @param sources {@code forwarder.upstreamSources}; empty for the wildcard
+     * @param targets the distinct target addresses
+     * @return at least 1
+     */
+    public static int sourcesPerTarget(List<InetAddress> sources, Collection<InetSocketAddress> targets) {
+        int v6 = 0;
+        for (InetAddress source : sources) {
+            if (source instanceof Inet6Address) {
+                v6++;
+            }
+        }
+        int v4 = sources.size() - v6;
+        int fewest = Integer.MAX_VALUE;
+        for (InetSocketAddress target : targets) {
+            int family = target.getAddress() instanceof Inet6Address ? v6 : v4;
+            fewest = Math.min(fewest, Math.max(1, family));
+        }
+        return fewest == Integer.MAX_VALUE ? Math.max(1, Math.max(v4, v6)) : fewest;
+    }
+
+    /**
      * Measures this process and machine.
      *
      * @param workers            {@code forwarder.workers}
      * @param listeners          listener sockets per worker
-     * @param sources            {@code forwarder.upstreamSources} count (0 for the wildcard)
+     * @param sources            source addresses a target's flows can use ({@link #sourcesPerTarget})
      * @param targets            distinct target addresses in the routing state
      * @param probedTargets      addresses the health prober keeps a socket for
      * @param maxFlowsConfigured {@code forwarder.maxFlows}

@@ -44,8 +44,8 @@ public final class CapacityCheckCommand extends CheckCommand<QuicLbConfiguration
             server.threadSockets().forEach(socket -> targets.add(socket.resolve()));
         }
         Capacity capacity = Capacity.measure(forwarder.workers(), forwarder.listeners().size(),
-                forwarder.upstreamSources().size(), targets.size(), targets.size(), forwarder.maxFlows(),
-                forwarder.maxHandshakes());
+                Capacity.sourcesPerTarget(forwarder.upstreamSourceAddresses(), targets), targets.size(),
+                targets.size(), forwarder.maxFlows(), forwarder.maxHandshakes());
         System.out.println("Configuration is OK; " + capacity.describe()
                 + " (measured under this process's descriptor limit)");
     }

@@ -79,19 +79,36 @@ public final class DecisionTables {
     }
 
     /**
-     * §4.2 step 5 for a long header: records a fallback decision in all three tables (CID tables only for CIDs they
-     * can hold).
+     * Records a long header's 4-tuple‖SCID decision (§4.2 step 5); an SCID the table cannot hold is skipped.
      *
-     * @return false when a table that should have taken it was full
+     * @return false when the table was full
      */
-    public boolean recordFirstFlight(InetSocketAddress client, int local, byte[] header, int scidOffset,
-                                     int scidLength, int dcidOffset, int dcidLength, Placement placement, long now) {
-        boolean recorded = true;
-        if (scidLength <= AddressKeyTable.MAX_ID_LENGTH) {
-            recorded = bySourceCid.put(client, local, null, header, scidOffset, scidLength, placement, now);
+    public boolean recordSourceCid(InetSocketAddress client, int local, byte[] scid, int offset, int length,
+                                   Placement placement, long now) {
+        if (length > AddressKeyTable.MAX_ID_LENGTH) {
+            return true;
         }
-        recorded &= recordDestinationCid(header, dcidOffset, dcidLength, placement, now);
-        return recorded & recordTuple(client, local, placement, now);
+        return bySourceCid.put(client, local, null, scid, offset, length, placement, now);
+    }
+
+    /**
+     * Forgets what a first flight recorded, when its flow closes without being confirmed (evicted or expired: most
+     * often a spoofed source), so a flood does not fill the tables for {@code flowIdleTimeout}. Each entry goes only
+     * if it still names {@code placement}.
+     *
+     * @param ids what {@code Router.decidedIds} returned: SCID length (-1 for none), DCID length (0 for none),
+     *            SCID, DCID
+     */
+    public void forget(InetSocketAddress client, int local, byte[] ids, Placement placement) {
+        int scid = ids[0];
+        int dcid = ids[1];
+        byTuple.removeValue(client, local, null, NO_ID, 0, 0, placement);
+        if (scid >= 0) {
+            bySourceCid.removeValue(client, local, null, ids, 2, scid, placement);
+        }
+        if (dcid > 0) {
+            byDestinationCid.removeValue(null, -1, null, ids, 2 + Math.max(scid, 0), dcid, placement);
+        }
     }
 
     /**

@@ -37,9 +37,15 @@ final class ChannelPortOpener implements PortOpener {
     @Override
     public Channel open(UpstreamPort port, InetSocketAddress bindAddress) throws Exception {
         DatagramChannel channel = transport.channelFactory(bindAddress).newChannel(); // may throw: no descriptor
-        channel.config().setOption(ChannelOption.SO_RCVBUF, UPSTREAM_RCVBUF);
-        channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize));
-        channel.pipeline().addLast(new UpstreamHandler(worker, port));
+        try {
+            channel.config().setOption(ChannelOption.SO_RCVBUF, UPSTREAM_RCVBUF);
+            channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR,
+                    new FixedRecvByteBufAllocator(maxDatagramSize));
+            channel.pipeline().addLast(new UpstreamHandler(worker, port));
+        } catch (RuntimeException e) {
+            channel.unsafe().closeForcibly();
+            throw e;
+        }
         ChannelFuture registered = eventLoop.register(channel);
         if (!registered.isSuccess()) {
             channel.unsafe().closeForcibly();

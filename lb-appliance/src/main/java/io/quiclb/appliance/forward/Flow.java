@@ -41,6 +41,11 @@ final class Flow {
     long lastClient;
     /** Monotonic nanoseconds of the last datagram either way. */
     long lastActivity;
+    /**
+     * What the fallback decision that opened this flow recorded in the §4.2 tables ({@code Router.decidedIds}), to
+     * forget if the flow closes unconfirmed; null once confirmed, or when it was not opened by the fallback.
+     */
+    byte[] firstFlightIds;
     /** When the 4-tuple table last learned this flow's placement. */
     long tupleRecorded;
     Flow older;

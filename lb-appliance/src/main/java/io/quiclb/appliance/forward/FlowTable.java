@@ -1,5 +1,7 @@
 package io.quiclb.appliance.forward;
 
+import io.quiclb.appliance.decision.DecisionTables;
+import io.quiclb.appliance.guard.HandshakeBudget;
 import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.table.AddressKeyTable;
 import java.net.InetSocketAddress;
@@ -11,7 +13,8 @@ import java.util.function.Consumer;
  * target answered, and kept in a list, oldest client activity first, from which they expire after
  * {@code forwarder.unconfirmedFlowIdleTimeout} and are evicted when room is needed; confirmed ones expire after
  * {@code forwarder.flowIdleTimeout} without a datagram either way. Closing a flow gives back everything it holds: its
- * place on its upstream port, its share of the flow limit, its handshake budget unit.
+ * place on its upstream port, its share of the flow limit, its handshake budget unit and, closed unconfirmed, the
+ * §4.2 entries its first flight recorded.
  *
  * <p><b>Thread safety:</b> not thread-safe; used only on its worker's event loop. The flow limits it gives back to are
  * shared ({@link FlowLimits}).
@@ -27,6 +30,7 @@ final class FlowTable {
     private final AddressKeyTable<Flow> byClient;
     private final AddressKeyTable<Flow> byPort;
     private final UpstreamPorts ports;
+    private final DecisionTables decisions;
     private final FlowLimits limits;
     private final WorkerCounters counters;
     private final byte[] prefixScratch = new byte[16];
@@ -40,14 +44,17 @@ final class FlowTable {
      * @param worker     the worker's index, for the log
      * @param maxEntries flows held at most
      * @param ports      the worker's upstream ports, to give places back to
+     * @param decisions  the shared §4.2 tables, to forget unconfirmed first flights in
      * @param limits     the shared flow limits, to give shares back to
      * @param counters   the worker's counters
      */
-    FlowTable(int worker, int maxEntries, UpstreamPorts ports, FlowLimits limits, WorkerCounters counters) {
+    FlowTable(int worker, int maxEntries, UpstreamPorts ports, DecisionTables decisions, FlowLimits limits,
+              WorkerCounters counters) {
         this.worker = worker;
         this.byClient = new AddressKeyTable<>(maxEntries);
         this.byPort = new AddressKeyTable<>(maxEntries);
         this.ports = ports;
+        this.decisions = decisions;
         this.limits = limits;
         this.counters = counters;
     }
@@ -72,9 +79,16 @@ final class FlowTable {
      * @return the new flow, unconfirmed; or null, with {@link #refusal()} saying why, having taken nothing
      */
     Flow open(InetSocketAddress client, int local, Placement placement, boolean unroutable, long now) {
-        if (unroutable && !limits.handshakes.tryAcquire(client, prefixScratch)
-                && !(evictOldestAnsweredHandshake() && limits.handshakes.tryAcquire(client, prefixScratch))) {
-            return refuse(client, false, ForwarderCounter.DROPPED_INITIAL_BUDGET);
+        if (unroutable) {
+            int budget = limits.handshakes.tryAcquire(client, prefixScratch);
+            // Only a spent budget is worth an eviction: a prefix at its share would evict other networks' first
+            // flights and still not get a unit.
+            if (budget == HandshakeBudget.BUDGET_SPENT && evictOldestAnsweredHandshake()) {
+                budget = limits.handshakes.tryAcquire(client, prefixScratch);
+            }
+            if (budget != HandshakeBudget.ACQUIRED) {
+                return refuse(client, false, ForwarderCounter.DROPPED_INITIAL_BUDGET);
+            }
         }
         if (!limits.tryReserveFlow() && !(evictOldestUnconfirmed() && limits.tryReserveFlow())) {
             return refuse(client, unroutable, ForwarderCounter.DROPPED_FLOW_LIMIT);
@@ -153,6 +167,7 @@ final class FlowTable {
         if (flow.state == Flow.ANSWERED) {
             unlink(flow);
             flow.state = Flow.CONFIRMED;
+            flow.firstFlightIds = null;
             releaseHandshake(flow);
             unconfirmed--;
             confirmed++;
@@ -269,9 +284,18 @@ final class FlowTable {
             unconfirmed--;
             counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmed);
         }
+        if (flow.firstFlightIds != null) {
+            // An unconfirmed first flight, most often from a spoofed source: its §4.2 entries would otherwise hold
+            // table room for forwarder.flowIdleTimeout.
+            decisions.forget(flow.client, flow.local, flow.firstFlightIds, flow.placement);
+            flow.firstFlightIds = null;
+        }
         releaseHandshake(flow);
         ports.release(flow.port, flow.target);
-        flow.run.discard();
+        int discarded = flow.run.discard();
+        if (discarded > 0) {
+            counters.add(ForwarderCounter.DROPPED_SEND_FAILED, discarded);
+        }
         limits.releaseFlow();
         counters.increment(why);
     }

@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final long MIN_SWEEP_MILLIS = 50;
+    /**
+     * Entries each §4.2 table holds at least. Each holds max(this, 2 x forwarder.maxFlows): a connection leaves an
+     * entry in each table, and one that migrated or changed CIDs a second until the first expires.
+     */
+    static final int MIN_DECISION_ENTRIES = 65_536;
     private static final long MAX_UNCONFIRMED_SWEEP_MILLIS = 1000;
 
     private final ForwarderSettings settings;
@@ -73,9 +78,10 @@ public final class Forwarder implements Managed {
     public void start() throws Exception {
         transport = Transport.select(settings.transport());
         int workerCount = settings.workers();
-        int targets = targets(routing.current());
-        capacity = Capacity.measure(workerCount, settings.listeners().size(), settings.upstreamSources().size(),
-                targets, targets, settings.maxFlows(), settings.maxHandshakes());
+        Set<InetSocketAddress> targets = targets(routing.current());
+        capacity = Capacity.measure(workerCount, settings.listeners().size(),
+                Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets), targets.size(),
+                targets.size(), settings.maxFlows(), settings.maxHandshakes());
         if (capacity.clamped()) {
             LOG.warn("forwarder {}", capacity.describe());
         } else {
@@ -85,7 +91,8 @@ public final class Forwarder implements Managed {
                 new HandshakeBudget(capacity.maxHandshakes(), settings.maxHandshakesPerPrefix()),
                 new SocketBudget((int) Math.min(Integer.MAX_VALUE, capacity.socketBudget())));
         long maxTableEntries = Math.min(Integer.MAX_VALUE / 2, settings.maxFlows());
-        decisions = new DecisionTables((int) maxTableEntries);
+        decisions = new DecisionTables((int) Math.min(Integer.MAX_VALUE / 2,
+                Math.max(MIN_DECISION_ENTRIES, 2 * settings.maxFlows())));
         long confirmedIdle = settings.flowIdleTimeout().toNanoseconds();
         long unconfirmedIdle = settings.unconfirmedFlowIdleTimeout().toNanoseconds();
         Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits,
@@ -106,7 +113,7 @@ public final class Forwarder implements Managed {
             workers.add(worker);
         }
         scheduleSweeps(unconfirmedIdle, confirmedIdle);
-        listeners = new ListenerSockets(settings, transport, workers, locals, gro, sweeper);
+        listeners = new ListenerSockets(settings, transport, workers, locals, gro, sweeper, limits.sockets);
         try {
             listeners.bind();
         } catch (Exception e) {
@@ -151,19 +158,22 @@ public final class Forwarder implements Managed {
             sweeper.shutdownNow();
         }
         for (Worker worker : workers) {
-            for (Channel channel : worker.listeners()) {
+            if (worker.eventLoop().isShuttingDown()) {
+                continue;
+            }
+            // The worker's listeners change on its event loop (wildcard destinations): read them there.
+            for (Channel channel : worker.eventLoop().submit(worker::listeners).get(2, TimeUnit.SECONDS)) {
                 if (channel != null && channel.eventLoop() == worker.eventLoop()) {
                     channel.close().await(2, TimeUnit.SECONDS);
                 }
             }
-            if (!worker.eventLoop().isShuttingDown()) {
-                // Wait for the upstream sockets to close before the event loops go: io_uring closes lazily.
-                for (ChannelFuture closing : worker.eventLoop().submit(worker::closeAll).get(2, TimeUnit.SECONDS)) {
-                    closing.await(2, TimeUnit.SECONDS);
-                }
+            // Wait for the upstream sockets to close before the event loops go: io_uring closes lazily.
+            for (ChannelFuture closing : worker.eventLoop().submit(worker::closeAll).get(2, TimeUnit.SECONDS)) {
+                closing.await(2, TimeUnit.SECONDS);
             }
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        // A short quiet period lets io_uring complete the reads it had in flight and release their buffers.
+        group.shutdownGracefully(50, 2000, TimeUnit.MILLISECONDS).await(5, TimeUnit.SECONDS);
         group = null;
     }
 
@@ -182,27 +192,29 @@ public final class Forwarder implements Managed {
         }
         Capacity before = capacity;
         if (before != null && limits != null) {
-            int targets = targets(table);
-            if (targets != before.targets()) {
+            Set<InetSocketAddress> targets = targets(table);
+            int sources = Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets);
+            if (targets.size() != before.targets() || sources != before.sources()) {
                 Capacity after = Capacity.compute(before.descriptorLimit(), before.descriptorsInUse(),
-                        settings.workers(), settings.listeners().size(), settings.upstreamSources().size(), targets,
-                        targets, before.portsPerSource(), settings.maxFlows(), settings.maxHandshakes());
+                        settings.workers(), settings.listeners().size(), sources, targets.size(), targets.size(),
+                        before.portsPerSource(), settings.maxFlows(), settings.maxHandshakes());
                 capacity = after;
                 limits.setMaxFlows(after.effectiveMaxFlows());
                 limits.handshakes.setMax(after.maxHandshakes());
+                limits.sockets.setMax((int) Math.min(Integer.MAX_VALUE, after.socketBudget()));
                 LOG.info("forwarder {} (the servers changed)", after.describe());
             }
         }
     }
 
     /** @return distinct target addresses of the table's servers: their addresses and thread sockets */
-    static int targets(RouteTable table) {
+    static Set<InetSocketAddress> targets(RouteTable table) {
         Set<InetSocketAddress> targets = new HashSet<>();
         for (ServerHandle server : table.servers()) {
             targets.add(server.address());
             targets.addAll(server.threadSockets());
         }
-        return targets.size();
+        return targets;
     }
 
     /** @return the listener addresses as bound (port 0 replaced by the port the kernel chose) */

@@ -88,8 +88,13 @@ final class GsoRun {
         return buffer;
     }
 
-    /** Releases whatever the run holds; for a flow that closes in the middle of a batch. */
-    void discard() {
+    /**
+     * Releases whatever the run holds; for a flow that closes in the middle of a batch.
+     *
+     * @return how many datagrams were released unsent
+     */
+    int discard() {
+        int discarded = segments;
         if (first != null) {
             first.release();
             first = null;
@@ -99,5 +104,6 @@ final class GsoRun {
             gathered = null;
         }
         segments = 0;
+        return discarded;
     }
 }

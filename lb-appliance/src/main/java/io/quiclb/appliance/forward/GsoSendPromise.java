@@ -8,6 +8,7 @@ import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.Errors;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The promise of one UDP GSO send, and its own listener. It holds a reference to the gathered buffer until the send
@@ -77,18 +78,25 @@ final class GsoSendPromise extends DefaultChannelPromise implements ChannelFutur
      */
     void resendOneByOne() {
         final Channel channel = channel();
-        channel.eventLoop().execute(() -> {
-            ByteBuf buffer = gathered;
-            gathered = null;
-            try {
-                for (int offset = buffer.readerIndex(), end = buffer.writerIndex(); offset < end; offset += segmentSize) {
-                    channel.write(new DatagramPacket(buffer.retainedSlice(offset, Math.min(segmentSize, end - offset)),
-                            target), channel.voidPromise());
-                }
-                channel.flush();
-            } finally {
-                buffer.release();
+        try {
+            channel.eventLoop().execute(this::resendNow);
+        } catch (RejectedExecutionException shuttingDown) {
+            releaseBuffer(); // the event loop is shutting down: nothing is sent any more
+        }
+    }
+
+    private void resendNow() {
+        final Channel channel = channel();
+        final ByteBuf buffer = gathered;
+        gathered = null;
+        try {
+            for (int offset = buffer.readerIndex(), end = buffer.writerIndex(); offset < end; offset += segmentSize) {
+                channel.write(new DatagramPacket(buffer.retainedSlice(offset, Math.min(segmentSize, end - offset)),
+                        target), channel.voidPromise());
             }
-        });
+            channel.flush();
+        } finally {
+            buffer.release();
+        }
     }
 }

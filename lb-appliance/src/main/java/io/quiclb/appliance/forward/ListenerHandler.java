@@ -45,7 +45,7 @@ final class ListenerHandler extends WorkerHandler {
                     : destinations.localFor(worker, destination);
             if (listener < 0) {
                 destinations.unknownDestination();
-                worker.onUnknownDestination(packet);
+                worker.onUnknownDestination(packet, datagrams(packet));
                 return;
             }
         }
@@ -55,6 +55,15 @@ final class ListenerHandler extends WorkerHandler {
             return;
         }
         worker.onDatagram(listener, packet);
+    }
+
+    /** @return how many client datagrams a receive holds: more than one when UDP GRO coalesced them */
+    private static int datagrams(DatagramPacket packet) {
+        if (packet instanceof SegmentedDatagramPacket coalesced && coalesced.segmentSize() > 0) {
+            int length = coalesced.content().readableBytes();
+            return Math.max(1, (length + coalesced.segmentSize() - 1) / coalesced.segmentSize());
+        }
+        return 1;
     }
 
     /**

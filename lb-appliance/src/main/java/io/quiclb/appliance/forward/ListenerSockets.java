@@ -6,10 +6,19 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.HostPort;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -24,7 +33,11 @@ import org.slf4j.LoggerFactory;
  * for the appliance ({@link LocalAddresses}).
  *
  * <p>A socket is opened on its worker's event loop, where registering and binding complete at once, and gets its
- * handler in the same event-loop task, so no datagram reaches it before the handler does.
+ * handler in the same event-loop task, so no datagram reaches it before the handler does. A socket for a destination
+ * behind a wildcard takes a unit of the upstream socket budget, so a sender spreading datagrams over many
+ * destinations cannot take the descriptors kept for the admin and API connectors; at most
+ * {@value #MAX_LOCAL_ADDRESSES} local addresses are numbered, and a destination that could not get a socket is not
+ * tried again for {@value IntervalLog#INTERVAL_SECONDS} s.
  *
  * <p><b>Thread safety:</b> {@link #bind} runs once, at startup; {@link #localFor} on the calling worker's event loop;
  * {@link #unknownDestination}, {@link #rescan} and the accessors from any thread.
@@ -33,6 +46,8 @@ final class ListenerSockets implements Destinations {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerSockets.class);
     /** How often wildcard listeners look for new interface addresses. */
     static final long RESCAN_SECONDS = 10;
+    /** Local addresses numbered at most: destinations behind wildcard listeners beyond it get no socket. */
+    static final int MAX_LOCAL_ADDRESSES = 4096;
     /** Datagrams read per system call where the transport batches receives. */
     private static final int RECEIVE_BATCH = 16;
     private static final int LISTENER_RCVBUF = 4 << 20;
@@ -44,9 +59,13 @@ final class ListenerSockets implements Destinations {
     private final boolean gro;
     private final Executor rescans;
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
-    private final List<InetSocketAddress> boundWildcards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> boundWildcards = new CopyOnWriteArrayList<>();
     /** Per worker: the sockets of the configured listeners (wildcards and specific addresses). */
     private final List<List<Channel>> configured = new ArrayList<>();
+    private final SocketBudget sockets;
+    /** Destinations that could not get a socket, and until when they are not tried again. */
+    private final ConcurrentHashMap<InetSocketAddress, Long> refused =
+            new ConcurrentHashMap<>();
     private final AtomicLong lastRescan = new AtomicLong();
     private final AtomicLong lastListenFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -57,9 +76,11 @@ final class ListenerSockets implements Destinations {
      * @param locals    the local address numbering the workers route with
      * @param gro       whether listeners take UDP GRO receives
      * @param rescans   where rescans of the interface addresses run (off the event loops)
+     * @param sockets   the socket budget the sockets for destinations behind wildcards take from
      */
     ListenerSockets(ForwarderSettings settings, Transport transport, List<Worker> workers, LocalAddresses locals,
-                    boolean gro, Executor rescans) {
+                    boolean gro, Executor rescans, SocketBudget sockets) {
+        this.sockets = sockets;
         this.settings = settings;
         this.transport = transport;
         this.workers = workers;
@@ -67,7 +88,7 @@ final class ListenerSockets implements Destinations {
         this.gro = gro;
         this.rescans = rescans;
         for (int i = 0; i < workers.size(); i++) {
-            configured.add(new java.util.concurrent.CopyOnWriteArrayList<>());
+            configured.add(new CopyOnWriteArrayList<>());
         }
     }
 
@@ -102,7 +123,7 @@ final class ListenerSockets implements Destinations {
             }
             boundAddresses.add(bound);
             boundWildcards.add(bound);
-            for (java.net.InetAddress local : interfaceAddresses(wildcard.getAddress() instanceof java.net.Inet6Address)) {
+            for (InetAddress local : interfaceAddresses(wildcard.getAddress() instanceof Inet6Address)) {
                 InetSocketAddress destination = new InetSocketAddress(local, bound.getPort());
                 try {
                     listenEverywhere(destination, false);
@@ -116,7 +137,8 @@ final class ListenerSockets implements Destinations {
 
     /**
      * Binds a specific address on every worker that listens (with NIO, the first only, whose socket the others
-     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it.
+     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it. A socket
+     * for an address behind a wildcard ({@code configuredListener} false) takes a unit of the socket budget.
      *
      * @return the address as bound
      */
@@ -131,8 +153,19 @@ final class ListenerSockets implements Destinations {
             InetSocketAddress at = bound;
             int known = local;
             int[] assigned = {known};
+            if (!configuredListener && !sockets.tryAcquire()) {
+                throw new IllegalStateException("the socket budget is spent");
+            }
             Channel channel = onLoop(worker, () -> {
-                Channel opened = openListener(worker, at, null, false);
+                Channel opened;
+                try {
+                    opened = openListener(worker, at, null, false);
+                } catch (Exception e) {
+                    if (!configuredListener) {
+                        sockets.release();
+                    }
+                    throw e;
+                }
                 int number = known >= 0 ? known : locals.register((InetSocketAddress) opened.localAddress());
                 opened.pipeline().addLast(new ListenerHandler(worker, number));
                 worker.setListener(number, opened);
@@ -173,11 +206,16 @@ final class ListenerSockets implements Destinations {
             throws Exception {
         int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
         io.netty.channel.socket.DatagramChannel channel = transport.channelFactory(address).newChannel();
-        channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
-        channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
-        transport.configureListener(channel.config(), settings.maxDatagramSize(), gro, wildcard);
-        if (handler != null) {
-            channel.pipeline().addLast(handler);
+        try {
+            channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
+            channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
+            transport.configureListener(channel.config(), settings.maxDatagramSize(), gro, wildcard);
+            if (handler != null) {
+                channel.pipeline().addLast(handler);
+            }
+        } catch (RuntimeException e) {
+            channel.unsafe().closeForcibly();
+            throw e;
         }
         ChannelFuture registered = worker.eventLoop().register(channel);
         if (!registered.isSuccess()) {
@@ -193,13 +231,13 @@ final class ListenerSockets implements Destinations {
         return channel;
     }
 
-    private static <T> T onLoop(Worker worker, java.util.concurrent.Callable<T> task) throws Exception {
+    private static <T> T onLoop(Worker worker, Callable<T> task) throws Exception {
         if (worker.eventLoop().inEventLoop()) {
             return task.call();
         }
         try {
             return worker.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
@@ -210,6 +248,14 @@ final class ListenerSockets implements Destinations {
         if (local >= 0 && worker.hasListener(local)) {
             return local;
         }
+        Long refusedUntil = refused.get(destination);
+        if (refusedUntil != null && System.nanoTime() - refusedUntil < 0) {
+            return -1; // it failed a moment ago: no socket attempt per datagram
+        }
+        if (local < 0 && locals.size() >= MAX_LOCAL_ADDRESSES) {
+            refuse(worker, destination, "more than " + MAX_LOCAL_ADDRESSES + " local addresses");
+            return -1;
+        }
         local = locals.register(destination);
         if (!listenHere(worker, local, destination)) {
             return -1;
@@ -217,16 +263,45 @@ final class ListenerSockets implements Destinations {
         for (Worker other : workers) {
             if (other != worker && transport.reusePort()) {
                 int number = local;
-                other.eventLoop().execute(() -> listenHere(other, number, destination));
+                execute(other, () -> listenHere(other, number, destination));
             }
         }
         return local;
+    }
+
+    /** Runs a task on a worker's event loop, unless it is shutting down. */
+    private static void execute(Worker worker, Runnable task) {
+        try {
+            worker.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: nothing to listen on any more.
+        }
+    }
+
+    /** Remembers that a destination could not get a socket, and says so at most once per interval. */
+    private void refuse(Worker worker, InetSocketAddress destination, String why) {
+        if (refused.size() >= MAX_LOCAL_ADDRESSES) {
+            refused.clear();
+        }
+        refused.put(destination, System.nanoTime() + TimeUnit.SECONDS.toNanos(IntervalLog.INTERVAL_SECONDS));
+        long now = System.nanoTime();
+        long last = lastListenFailureLog.get();
+        if (now - last > TimeUnit.SECONDS.toNanos(IntervalLog.INTERVAL_SECONDS)
+                && lastListenFailureLog.compareAndSet(last, now)) {
+            LOG.warn("forwarder worker {}: cannot listen on {}, a destination behind a wildcard listener ({}); its"
+                    + " datagrams count as dropped.unknown-destination; tried again after {} s", worker.index(),
+                    destination, why, IntervalLog.INTERVAL_SECONDS);
+        }
     }
 
     /** Binds this worker's socket for a destination found behind a wildcard; on its event loop. */
     private boolean listenHere(Worker worker, int local, InetSocketAddress destination) {
         if (worker.hasListener(local)) {
             return true;
+        }
+        if (!sockets.tryAcquire()) {
+            refuse(worker, destination, "the socket budget is spent");
+            return false;
         }
         try {
             worker.setListener(local, openListener(worker, destination, new ListenerHandler(worker, local), false));
@@ -236,14 +311,8 @@ final class ListenerSockets implements Destinations {
             }
             return true;
         } catch (Exception e) {
-            long now = System.nanoTime();
-            long last = lastListenFailureLog.get();
-            if (now - last > TimeUnit.SECONDS.toNanos(IntervalLog.INTERVAL_SECONDS)
-                    && lastListenFailureLog.compareAndSet(last, now)) {
-                LOG.warn("forwarder worker {}: cannot listen on {}, a destination behind a wildcard listener ({});"
-                        + " its datagrams count as dropped.unknown-destination", worker.index(), destination,
-                        String.valueOf(e));
-            }
+            sockets.release();
+            refuse(worker, destination, String.valueOf(e));
             return false;
         }
     }
@@ -253,7 +322,11 @@ final class ListenerSockets implements Destinations {
         long now = System.nanoTime();
         long last = lastRescan.get();
         if (now - last > TimeUnit.SECONDS.toNanos(1) && lastRescan.compareAndSet(last, now)) {
-            rescans.execute(this::rescan);
+            try {
+                rescans.execute(this::rescan);
+            } catch (RejectedExecutionException e) {
+                // Shutting down.
+            }
         }
     }
 
@@ -264,15 +337,15 @@ final class ListenerSockets implements Destinations {
      */
     void rescan() {
         for (InetSocketAddress wildcard : boundWildcards) {
-            boolean ipv6 = wildcard.getAddress() instanceof java.net.Inet6Address;
-            for (java.net.InetAddress address : interfaceAddresses(ipv6)) {
+            boolean ipv6 = wildcard.getAddress() instanceof Inet6Address;
+            for (InetAddress address : interfaceAddresses(ipv6)) {
                 InetSocketAddress destination = new InetSocketAddress(address, wildcard.getPort());
                 int local = locals.register(destination);
                 for (Worker worker : listeningWorkers()) {
                     if (worker.eventLoop().isShuttingDown()) {
                         continue;
                     }
-                    worker.eventLoop().execute(() -> listenHere(worker, local, destination));
+                    execute(worker, () -> listenHere(worker, local, destination));
                 }
             }
         }
@@ -282,18 +355,18 @@ final class ListenerSockets implements Destinations {
      * @param ipv6 the family
      * @return the unicast addresses of the host's interfaces that are up, link-local ones excepted
      */
-    static List<java.net.InetAddress> interfaceAddresses(boolean ipv6) {
-        List<java.net.InetAddress> addresses = new ArrayList<>();
+    static List<InetAddress> interfaceAddresses(boolean ipv6) {
+        List<InetAddress> addresses = new ArrayList<>();
         try {
-            for (java.net.NetworkInterface network : java.util.Collections.list(
-                    java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (NetworkInterface network : Collections.list(
+                    NetworkInterface.getNetworkInterfaces())) {
                 if (!network.isUp()) {
                     continue;
                 }
-                for (java.net.InetAddress address : java.util.Collections.list(network.getInetAddresses())) {
-                    if ((address instanceof java.net.Inet6Address) == ipv6 && !address.isLinkLocalAddress()
+                for (InetAddress address : Collections.list(network.getInetAddresses())) {
+                    if ((address instanceof Inet6Address) == ipv6 && !address.isLinkLocalAddress()
                             && !address.isMulticastAddress() && !address.isAnyLocalAddress()) {
-                        addresses.add(ipv6 ? java.net.InetAddress.getByAddress(address.getAddress()) : address);
+                        addresses.add(ipv6 ? InetAddress.getByAddress(address.getAddress()) : address);
                     }
                 }
             }

@@ -66,6 +66,11 @@ public final class Router {
     private int routedConfigId;
     private ForwarderCounter note;
     private boolean tableFull;
+    /** The last fallback decision's connection IDs in the header: offsets (-1 for none) and lengths. */
+    private int decidedScidOffset;
+    private int decidedScidLength;
+    private int decidedDcidOffset;
+    private int decidedDcidLength;
 
     /**
      * @param tables the shared §4.2 tables
@@ -160,9 +165,60 @@ public final class Router {
         return note;
     }
 
-    /** @return for the last datagram routed by the fallback, whether recording its decision found a table full */
+    /** @return whether {@link #recordDecision} found a table full */
     public boolean tableFull() {
         return tableFull;
+    }
+
+    /**
+     * Records the last fallback decision (§4.2 step 5) in the tables: the 4-tuple, and for a long header the
+     * 4-tuple‖SCID and the DCID, for a short header the DCID when its length is known. The caller records it once the
+     * datagram has a flow, so a first flight that is dropped (no budget, no flow) leaves nothing behind.
+     *
+     * @param header the same octets {@link #route} saw
+     * @return false when a table was full (also {@link #tableFull()})
+     */
+    public boolean recordDecision(byte[] header, InetSocketAddress client, int local, long now) {
+        Placement chosen = placement;
+        boolean recorded = tables.recordTuple(client, local, chosen, now);
+        if (decidedScidOffset >= 0) {
+            recorded &= tables.recordSourceCid(client, local, header, decidedScidOffset, decidedScidLength, chosen,
+                    now);
+        }
+        if (decidedDcidOffset >= 0) {
+            recorded &= tables.recordDestinationCid(header, decidedDcidOffset, decidedDcidLength, chosen, now);
+        }
+        tableFull = !recorded;
+        return recorded;
+    }
+
+    /**
+     * The connection IDs of the last fallback decision, for {@link DecisionTables#forget} when the flow it opened
+     * closes without being confirmed. Allocates: call once per new flow, not per datagram.
+     *
+     * @param header the same octets {@link #route} saw
+     * @return SCID length (-1 for none or too long for the table), DCID length (0 for none or too long), SCID octets,
+     *         DCID octets
+     */
+    public byte[] decidedIds(byte[] header) {
+        int scid = decidedScidOffset >= 0 && decidedScidLength <= AddressKeyTable.MAX_ID_LENGTH
+                ? decidedScidLength : -1;
+        int dcid = decidedDcidOffset >= 0 && decidedDcidLength <= AddressKeyTable.MAX_ID_LENGTH
+                ? decidedDcidLength : 0;
+        int scidOctets = Math.max(scid, 0);
+        byte[] ids = new byte[2 + scidOctets + dcid];
+        ids[0] = (byte) scid;
+        ids[1] = (byte) dcid;
+        System.arraycopy(header, Math.max(decidedScidOffset, 0), ids, 2, scidOctets);
+        System.arraycopy(header, Math.max(decidedDcidOffset, 0), ids, 2 + scidOctets, dcid);
+        return ids;
+    }
+
+    private void decided(int scidOffset, int scidLength, int dcidOffset, int dcidLength) {
+        decidedScidOffset = scidOffset;
+        decidedScidLength = scidLength;
+        decidedDcidOffset = dcidOffset;
+        decidedDcidLength = dcidLength;
     }
 
     /**
@@ -247,8 +303,7 @@ public final class Router {
             return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
         }
         Placement chosen = table.firstFlight(chosenServer, flowHash);
-        tableFull = !tables.recordTuple(client, local, chosen, now)
-                | !tables.recordDestinationCid(header, 1, dcidLength, chosen, now);
+        decided(-1, 0, dcidLength > 0 ? 1 : -1, dcidLength);
         return routedByFallback(chosen);
     }
 
@@ -300,8 +355,7 @@ public final class Router {
             return ForwarderCounter.DROPPED_NO_SERVER_AVAILABLE;
         }
         Placement chosen = table.firstFlight(chosenServer, flowHash);
-        tableFull = !tables.recordFirstFlight(client, local, header, scidLengthAt + 1, scidLength,
-                LONG_HEADER_DCID_OFFSET, dcidLength, chosen, now);
+        decided(scidLengthAt + 1, scidLength, dcidLength > 0 ? LONG_HEADER_DCID_OFFSET : -1, dcidLength);
         return routedByFallback(chosen);
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Thread safety:</b> thread-safe (one atomic count shared by all workers).
  */
 final class SocketBudget {
-    private final int max;
+    private volatile int max;
     private final AtomicInteger open = new AtomicInteger();
 
     SocketBudget(int max) {
@@ -38,5 +38,10 @@ final class SocketBudget {
     /** @return sockets at most */
     int max() {
         return max;
+    }
+
+    /** @param max sockets at most from now on (sockets held above it are kept until released) */
+    void setMax(int max) {
+        this.max = max;
     }
 }

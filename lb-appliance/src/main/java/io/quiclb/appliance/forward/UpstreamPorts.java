@@ -19,6 +19,12 @@ import java.util.concurrent.TimeUnit;
  * every open one has, so the worker needs as many sockets as the most flows it has to any one target, not one per
  * flow: with n targets, one descriptor and one local port carry up to n flows.
  *
+ * <p>A place a flow gave back <em>cools</em> before another flow to the same target gets it: the target may still send
+ * the old flow's late packets (a server retransmits its handshake to a client that has gone, e.g. a spoofed one), and
+ * replies are matched by port and sender only, so a new flow there would receive them. A cooling place is reused
+ * only when no other place is free and no socket can be opened; it stops cooling after between one and two calls of
+ * {@link #rotateCooling} (the worker calls it every quarter of {@code forwarder.flowIdleTimeout}).
+ *
  * <p>Sockets bind a source address of {@code forwarder.upstreamSources} (taken in turn; each offers its own local
  * port range) or, without them, the wildcard address, with port 0 so the kernel picks a free port. A new socket
  * needs a unit of the shared {@link SocketBudget}; after the kernel refuses to bind one (every local port in use) no
@@ -73,14 +79,24 @@ final class UpstreamPorts {
             return null;
         }
         Family family = target.getAddress() instanceof Inet6Address ? ipv6 : ipv4;
-        int free = inUse.firstFree(family.size);
+        int free = inUse.firstFree(family.size, true);
         UpstreamPort port = free < family.size ? family.ports[free] : family.open(now);
         if (port == null) {
-            return null;
+            // No new socket: a place still cooling rather than no flow at all.
+            int cooling = inUse.firstFree(family.size, false);
+            if (cooling >= family.size) {
+                return null;
+            }
+            port = family.ports[cooling];
         }
         inUse.set(port.familyIndex);
         port.flows++;
         return port;
+    }
+
+    /** Ages the places flows gave back: those that cooled for a whole period are free again. */
+    void rotateCooling() {
+        targets.forEach(TargetPorts::rotateCooling);
     }
 
     /** Gives back a flow's place on its port. */
@@ -129,6 +145,15 @@ final class UpstreamPorts {
         return ipv4.closeIdle() + ipv6.closeIdle();
     }
 
+    /** A closed port's places start over: the next socket at its index has a new local port. */
+    private void forgetPlaces(boolean ipv6, int fromIndex) {
+        targets.forEach(inUse -> {
+            if (inUse.ipv6 == ipv6) {
+                inUse.forgetFrom(fromIndex);
+            }
+        });
+    }
+
     /** @return the sockets open now */
     int open() {
         return ipv4.size + ipv6.size;
@@ -150,7 +175,7 @@ final class UpstreamPorts {
     private TargetPorts target(InetSocketAddress target, long now) {
         TargetPorts inUse = targets.get(null, 0, target, NO_ID, 0, 0, now);
         if (inUse == null) {
-            inUse = new TargetPorts();
+            inUse = new TargetPorts(target.getAddress() instanceof Inet6Address);
             if (!targets.put(null, 0, target, NO_ID, 0, 0, inUse, now)) {
                 return null;
             }
@@ -236,6 +261,9 @@ final class UpstreamPorts {
                 budget.release();
                 closed++;
             }
+            if (closed > 0) {
+                forgetPlaces(ipv6, size);
+            }
             return closed;
         }
 
@@ -249,14 +277,38 @@ final class UpstreamPorts {
         }
     }
 
-    /** Which ports of its family have a flow to one target, as a bit set; and whether its path refused GSO. */
+    /**
+     * Which ports of its family have a flow to one target, and which places are cooling (given back during this
+     * period or the last), as bit sets; and whether its path refused GSO.
+     */
     private static final class TargetPorts {
+        final boolean ipv6;
         long[] bits = new long[1];
+        long[] coolingNow = new long[1];
+        long[] coolingBefore = new long[1];
         boolean gsoRefused;
 
-        int firstFree(int limit) {
+        TargetPorts(boolean ipv6) {
+            this.ipv6 = ipv6;
+        }
+
+        /** Forgets the cooling of places at {@code index} and above (their sockets were closed). */
+        void forgetFrom(int index) {
+            for (long[] set : new long[][] {coolingNow, coolingBefore}) {
+                for (int w = index >>> 6; w < set.length; w++) {
+                    set[w] &= w == index >>> 6 ? (1L << (index & 63)) - 1 : 0;
+                }
+            }
+        }
+
+        /** @return the first port without a flow to the target (and not cooling, when asked), at most {@code limit} */
+        int firstFree(int limit, boolean skipCooling) {
             for (int w = 0; w < bits.length; w++) {
-                long free = ~bits[w];
+                long taken = bits[w];
+                if (skipCooling) {
+                    taken |= word(coolingNow, w) | word(coolingBefore, w);
+                }
+                long free = ~taken;
                 if (free != 0) {
                     return Math.min(w << 6 | Long.numberOfTrailingZeros(free), limit);
                 }
@@ -265,16 +317,37 @@ final class UpstreamPorts {
         }
 
         void set(int i) {
-            if (i >>> 6 >= bits.length) {
-                bits = Arrays.copyOf(bits, Math.max(bits.length * 2, (i >>> 6) + 1));
-            }
+            bits = grown(bits, i);
             bits[i >>> 6] |= 1L << i;
+            if (i >>> 6 < coolingNow.length) {
+                coolingNow[i >>> 6] &= ~(1L << i);
+            }
+            if (i >>> 6 < coolingBefore.length) {
+                coolingBefore[i >>> 6] &= ~(1L << i);
+            }
         }
 
         void clear(int i) {
             if (i >>> 6 < bits.length) {
                 bits[i >>> 6] &= ~(1L << i);
             }
+            coolingNow = grown(coolingNow, i);
+            coolingNow[i >>> 6] |= 1L << i;
+        }
+
+        void rotateCooling() {
+            long[] cooled = coolingBefore;
+            coolingBefore = coolingNow;
+            Arrays.fill(cooled, 0);
+            coolingNow = cooled;
+        }
+
+        private static long word(long[] set, int w) {
+            return w < set.length ? set[w] : 0;
+        }
+
+        private static long[] grown(long[] set, int i) {
+            return i >>> 6 < set.length ? set : Arrays.copyOf(set, Math.max(set.length * 2, (i >>> 6) + 1));
         }
     }
 }

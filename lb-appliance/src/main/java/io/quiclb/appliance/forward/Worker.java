@@ -12,7 +12,6 @@ import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -70,10 +69,7 @@ final class Worker {
     private final byte[] replyHeader = new byte[Router.HEADER_PREFIX_LENGTH];
     private final List<Flow> toFlush = new ArrayList<>();
     private final List<UpstreamPort> portsToFlush = new ArrayList<>();
-    private Channel[] listeners = new Channel[0];
-    private boolean[] listenerPending = new boolean[0];
-    private int[] listenersToFlush = new int[0];
-    private int listenersToFlushCount;
+    private final ReplyListeners listeners = new ReplyListeners();
     private long now = System.nanoTime();
     private int internalErrors;
     private boolean gso;
@@ -93,7 +89,7 @@ final class Worker {
         this.limits = shared.limits();
         this.ports = new UpstreamPorts(opener, shared.limits().sockets, shared.upstreamSources());
         int maxEntries = (int) Math.min(Integer.MAX_VALUE / 2, shared.maxTableEntries());
-        this.flows = new FlowTable(index, maxEntries, ports, limits, counters);
+        this.flows = new FlowTable(index, maxEntries, ports, shared.decisions(), limits, counters);
         this.unconfirmedIdleNanos = shared.unconfirmedIdleNanos();
         this.confirmedIdleNanos = shared.confirmedIdleNanos();
         this.tupleRefreshNanos = shared.confirmedIdleNanos() / 4;
@@ -137,39 +133,34 @@ final class Worker {
 
     /** @param listeners this worker's socket for each local address, by number (null where it has none) */
     void setListeners(Channel[] listeners) {
-        this.listeners = listeners.clone();
-        this.listenerPending = new boolean[listeners.length];
-        this.listenersToFlush = new int[listeners.length];
+        this.listeners.setAll(listeners);
     }
 
     /** Adds this worker's socket for a local address numbered later (a destination found behind a wildcard). */
     void setListener(int local, Channel channel) {
-        if (local >= listeners.length) {
-            int length = Math.max(local + 1, listeners.length * 2);
-            listeners = Arrays.copyOf(listeners, length);
-            listenerPending = Arrays.copyOf(listenerPending, length);
-            listenersToFlush = Arrays.copyOf(listenersToFlush, length);
-        }
-        listeners[local] = channel;
+        listeners.set(local, channel);
     }
 
     /** @return whether this worker has a socket bound to the local address numbered {@code local} */
     boolean hasListener(int local) {
-        return local < listeners.length && listeners[local] != null;
+        return listeners.has(local);
     }
 
     /**
-     * A datagram reached a wildcard listener for a destination this worker cannot reply from. Takes ownership of
+     * Datagrams reached a wildcard listener for a destination this worker cannot reply from. Takes ownership of
      * {@code packet}.
+     *
+     * @param datagrams how many client datagrams {@code packet} holds (more than one when UDP GRO coalesced them)
      */
-    void onUnknownDestination(DatagramPacket packet) {
-        counters.increment(ForwarderCounter.RECEIVED);
-        drop(packet, ForwarderCounter.DROPPED_UNKNOWN_DESTINATION);
+    void onUnknownDestination(DatagramPacket packet, int datagrams) {
+        counters.add(ForwarderCounter.RECEIVED, datagrams);
+        counters.add(ForwarderCounter.DROPPED_UNKNOWN_DESTINATION, datagrams);
+        packet.release();
     }
 
     /** @return this worker's socket for each local address, by number (null where it has none) */
     Channel[] listeners() {
-        return listeners.clone();
+        return listeners.all();
     }
 
     /** @return upstream sockets open now */
@@ -204,14 +195,15 @@ final class Worker {
             drop(packet, outcome);
             return;
         }
-        final boolean unroutable = outcome == ForwarderCounter.ROUTED_BY_TABLE
-                || outcome == ForwarderCounter.ROUTED_BY_FALLBACK;
-        if (unroutable) {
-            noteUnroutable();
+        final boolean fallback = outcome == ForwarderCounter.ROUTED_BY_FALLBACK;
+        final boolean unroutable = fallback || outcome == ForwarderCounter.ROUTED_BY_TABLE;
+        if (unroutable && router.note() != null) {
+            counters.increment(router.note());
         }
         final Placement placement = router.placement();
         Flow flow = flows.get(client, local, placement.target(), now);
-        if (flow == null) {
+        final boolean opened = flow == null;
+        if (opened) {
             flow = flows.open(client, local, placement, unroutable, now);
             if (flow == null) {
                 drop(packet, flows.refusal());
@@ -220,6 +212,16 @@ final class Worker {
             flow.tupleRecorded = now - tupleRefreshNanos;
         } else {
             flows.onClientDatagram(flow, now);
+        }
+        if (fallback) {
+            // §4.2 step 5, once the datagram has a flow: a dropped first flight leaves nothing in the tables.
+            if (!router.recordDecision(header, client, local, now)) {
+                tableFull();
+            }
+            flow.tupleRecorded = now;
+            if (opened) {
+                flow.firstFlightIds = router.decidedIds(header);
+            }
         }
         send(flow, content);
         counters.increment(outcome);
@@ -233,17 +235,6 @@ final class Worker {
             if (!decisions.recordTuple(client, local, flow.placement, now)) {
                 tableFull();
             }
-        }
-    }
-
-    /** What else to count for a datagram routed by the tables or the fallback. */
-    private void noteUnroutable() {
-        final ForwarderCounter note = router.note();
-        if (note != null) {
-            counters.increment(note);
-        }
-        if (router.tableFull()) {
-            tableFull();
         }
     }
 
@@ -375,23 +366,13 @@ final class Worker {
                 counters.increment(ForwarderCounter.SERVER_CIDS_LEARNED);
             }
         }
-        final Channel listener = listeners[flow.local];
-        listener.write(new DatagramPacket(content, flow.client), listener.voidPromise());
+        listeners.write(flow.local, new DatagramPacket(content, flow.client));
         counters.increment(ForwarderCounter.REPLIES);
-        if (!listenerPending[flow.local]) {
-            listenerPending[flow.local] = true;
-            listenersToFlush[listenersToFlushCount++] = flow.local;
-        }
     }
 
     /** The end of a read batch on an upstream port: flush the listeners its replies went through. */
     void onReplyBatchEnd() {
-        for (int i = 0; i < listenersToFlushCount; i++) {
-            int local = listenersToFlush[i];
-            listenerPending[local] = false;
-            listeners[local].flush();
-        }
-        listenersToFlushCount = 0;
+        listeners.flush();
         now = System.nanoTime();
     }
 
@@ -439,6 +420,7 @@ final class Worker {
         now = System.nanoTime();
         flows.expireConfirmed(now - confirmedIdleNanos);
         ports.closeIdle();
+        ports.rotateCooling();
     }
 
     /** Re-keys the router for a new route table before datagrams need it. */

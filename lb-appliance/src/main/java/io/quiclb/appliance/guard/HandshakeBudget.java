@@ -43,9 +43,9 @@ public final class HandshakeBudget {
         this.max = max;
         this.maxPerPrefix = maxPerPrefix;
         if (maxPerPrefix > 0) {
-            // Each prefix holds at least one unit, so there are never more prefixes than units; a stripe may take
-            // twice its share, for an uneven spread.
-            int perStripe = (int) Math.min(Integer.MAX_VALUE / 2, 2 * max / STRIPES + 16);
+            // A prefix's count exists only while it holds units, so the tables never hold more than the budget; the
+            // bound per stripe is generous (tables grow as needed), as the budget may be raised later (setMax).
+            int perStripe = 1 << 22;
             this.perPrefix = new AddressKeyTable[STRIPES];
             for (int i = 0; i < STRIPES; i++) {
                 perPrefix[i] = new AddressKeyTable<>(perStripe);
@@ -55,23 +55,30 @@ public final class HandshakeBudget {
         }
     }
 
+    /** {@link #tryAcquire}: a unit was taken. */
+    public static final int ACQUIRED = 0;
+    /** {@link #tryAcquire}: the budget is spent; a unit given back by another flow would do. */
+    public static final int BUDGET_SPENT = 1;
+    /** {@link #tryAcquire}: the client's prefix has its share; only a unit of the same prefix would do. */
+    public static final int PREFIX_SPENT = 2;
+
     /**
      * Takes a unit for a new first-flight flow from {@code client}.
      *
      * @param client  the client's address
      * @param scratch at least 9 octets the caller owns (its worker's), for the prefix key
-     * @return false, taking nothing, when the budget (or the client's prefix share) is spent
+     * @return {@link #ACQUIRED}; or, taking nothing, {@link #BUDGET_SPENT} or {@link #PREFIX_SPENT}
      */
-    public boolean tryAcquire(InetSocketAddress client, byte[] scratch) {
+    public int tryAcquire(InetSocketAddress client, byte[] scratch) {
         if (inProgress.incrementAndGet() > max) {
             inProgress.decrementAndGet();
-            return false;
+            return BUDGET_SPENT;
         }
         if (perPrefix != null && !acquirePrefix(client.getAddress(), scratch)) {
             inProgress.decrementAndGet();
-            return false;
+            return PREFIX_SPENT;
         }
-        return true;
+        return ACQUIRED;
     }
 
     /**

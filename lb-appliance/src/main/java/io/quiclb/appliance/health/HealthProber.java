@@ -54,6 +54,7 @@ public final class HealthProber implements Managed {
     private Thread thread;
     private Selector selector;
     private HandshakeProbe handshakes;
+    private boolean handshakesUnavailable;
 
     /**
      * @param settings the health section
@@ -109,7 +110,7 @@ public final class HealthProber implements Managed {
             long started = System.nanoTime();
             try {
                 probeRound();
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | LinkageError e) {
                 LOG.warn("health probe round failed", e);
             } catch (InterruptedException e) {
                 return;
@@ -164,15 +165,21 @@ public final class HealthProber implements Managed {
                 target.open();
                 targets.put(entry.getKey(), target);
             }
-            if (target.kind == ProbeKind.HANDSHAKE) {
-                handshaking.put(target, handshakes().start(target.address));
-            } else {
+            if (target.kind != ProbeKind.HANDSHAKE) {
                 target.send();
+                continue;
+            }
+            HandshakeProbe probe = handshakes();
+            if (probe != null) {
+                handshaking.put(target, probe.start(target.address));
             }
         }
         long deadline = System.nanoTime() + settings.timeout().toNanoseconds();
         Set<Target> answered = new HashSet<>();
-        int negotiating = targets.size() - handshaking.size();
+        int negotiating = 0;
+        for (Target target : targets.values()) {
+            negotiating += target.kind == ProbeKind.VERSION_NEGOTIATION ? 1 : 0;
+        }
         while (running && answered.size() < negotiating) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0 || selector.select(left) < 0) {
@@ -208,10 +215,20 @@ public final class HealthProber implements Managed {
         control.setDownThreadSockets(downSockets);
     }
 
+    /**
+     * @return the handshake prober, made on first use; null when it cannot be (Netty QUIC's native library does not
+     *         load, no socket): said once, and handshake targets then fail their probes
+     */
     private HandshakeProbe handshakes() throws InterruptedException {
-        if (handshakes == null) {
-            handshakes = new HandshakeProbe(settings.handshakeAlpn(),
-                    TimeUnit.NANOSECONDS.toMillis(settings.timeout().toNanoseconds()));
+        if (handshakes == null && !handshakesUnavailable) {
+            try {
+                handshakes = new HandshakeProbe(settings.handshakeAlpn(),
+                        TimeUnit.NANOSECONDS.toMillis(settings.timeout().toNanoseconds()));
+            } catch (RuntimeException | LinkageError e) {
+                handshakesUnavailable = true;
+                LOG.error("handshake probes cannot run here ({}): servers with probe: handshake will be reported down;"
+                        + " use probe: versionNegotiation or none for them", String.valueOf(e));
+            }
         }
         return handshakes;
     }

@@ -145,17 +145,22 @@ public final class AddressKeyTable<V> {
     }
 
     /**
-     * Removes the entry holding exactly this value, if any.
+     * Removes the entry of this key if it holds exactly this value.
      *
-     * @return whether it was there
+     * @return whether it did
      */
     public boolean removeValue(InetSocketAddress client, int local, InetSocketAddress target, byte[] id, int idOffset,
                                int idLength, V value) {
         final int hash = hash(client, local, target, id, idOffset, idLength);
+        final long first = first(hash, local);
+        final long second = second(client, idLength);
         int i = hash & mask;
         Object held;
         while ((held = refs[i * REFS + VALUE]) != null) {
-            if (held == value) {
+            if (matches(i, first, second, client, target, id, idOffset, idLength)) {
+                if (held != value) {
+                    return false;
+                }
                 removeAt(i);
                 return true;
             }

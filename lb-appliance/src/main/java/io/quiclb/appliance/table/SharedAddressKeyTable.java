@@ -58,6 +58,20 @@ public final class SharedAddressKeyTable<V> {
     }
 
     /**
+     * Removes the entry of this key if it holds exactly {@code value}.
+     *
+     * @return whether it did
+     */
+    public boolean removeValue(InetSocketAddress client, int local, InetSocketAddress target, byte[] id, int idOffset,
+                               int idLength, V value) {
+        int hash = AddressKeyTable.hash(client, local, target, id, idOffset, idLength);
+        AddressKeyTable<V> stripe = stripe(hash);
+        synchronized (stripe) {
+            return stripe.removeValue(client, local, target, id, idOffset, idLength, value);
+        }
+    }
+
+    /**
      * Removes every entry not seen since {@code idleBefore}, one stripe at a time (each locked only while it is
      * swept).
      *

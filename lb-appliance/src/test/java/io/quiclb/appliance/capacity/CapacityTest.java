@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The capacity formula (docs/operations.md, "Capacity planning") and what it reads from the machine. */
@@ -45,5 +48,20 @@ class CapacityTest {
         // What this machine's kernel says: at least one port, no more than 64,512 (1024..65535).
         long ports = Capacity.localPorts();
         assertTrue(ports > 0 && ports <= 64_512, "local ports " + ports);
+    }
+
+    @Test
+    void shouldCountOnlySourcesOfATargetsAddressFamily() {
+        List<InetAddress> twoV4OneV6 = List.of(InetAddress.ofLiteral("10.0.0.1"), InetAddress.ofLiteral("10.0.0.2"),
+                InetAddress.ofLiteral("fd00::1"));
+        InetSocketAddress v4 = new InetSocketAddress(InetAddress.ofLiteral("10.1.0.1"), 443);
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.ofLiteral("fd01::1"), 443);
+        assertEquals(2, Capacity.sourcesPerTarget(twoV4OneV6, List.of(v4)));
+        assertEquals(1, Capacity.sourcesPerTarget(twoV4OneV6, List.of(v6)));
+        assertEquals(1, Capacity.sourcesPerTarget(twoV4OneV6, List.of(v4, v6)), "the poorer family bounds both");
+        // A family without configured sources binds its wildcard: one source's ports.
+        assertEquals(1, Capacity.sourcesPerTarget(List.of(InetAddress.ofLiteral("fd00::1"),
+                InetAddress.ofLiteral("fd00::2")), List.of(v4)));
+        assertEquals(1, Capacity.sourcesPerTarget(List.of(), List.of(v4, v6)));
     }
 }

@@ -73,7 +73,7 @@ class Ngtcp2MigrationTest {
             assertEquals(2, after.get("flows_opened") - before.get("flows_opened"),
                     "one NAT flow before the migration and one after");
             assertTrue(after.get("routed_to_thread") - before.get("routed_to_thread") > 0);
-            assertEquals(0, after.get("dropped_no_server_for_sid") - before.get("dropped_no_server_for_sid"));
+            assertEquals(0, after.get("unroutable_short_no_server_for_sid") - before.get("unroutable_short_no_server_for_sid"));
         }
     }
 

@@ -66,8 +66,17 @@ class ListenerHandlerTest {
 
     private Worker newWorker(long maxFlows, long maxHandshakes, long unconfirmedIdleNanos) {
         limits = new FlowLimits(maxFlows, new HandshakeBudget(maxHandshakes, 0), new SocketBudget(10));
+        return newWorker(limits, unconfirmedIdleNanos);
+    }
+
+    private Worker newWorker(FlowLimits flowLimits) {
+        limits = flowLimits;
+        return newWorker(flowLimits, HOUR);
+    }
+
+    private Worker newWorker(FlowLimits flowLimits, long unconfirmedIdleNanos) {
         decisions = new DecisionTables(100);
-        Worker.Shared shared = new Worker.Shared(routing, decisions, LocalAddresses.of(List.of(LISTENER)), limits,
+        Worker.Shared shared = new Worker.Shared(routing, decisions, LocalAddresses.of(List.of(LISTENER)), flowLimits,
                 List.of(), 100, unconfirmedIdleNanos, HOUR, 2048);
         Worker[] self = new Worker[1];
         Worker created = new Worker(0, listener.eventLoop(), (port, bindAddress) -> {
@@ -186,11 +195,33 @@ class ListenerHandlerTest {
         assertEquals(3, limits.flows());
         assertEquals(4, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
         drainOutbound();
-        // The evicted flow was the oldest: a reply for client 40000 finds no flow; 40003's does.
-        ports.get(0).writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}), null, A));
+        // The evicted flow was the oldest, on port 0: its place there cools, so a late reply on port 0 reaches nobody
+        // rather than the new flow, which took a new port.
+        assertEquals(4, ports.size());
+        ByteBuf late = Unpooled.wrappedBuffer(new byte[] {1});
+        ports.get(0).writeInbound(new DatagramPacket(late, null, A));
+        assertEquals(0, late.refCnt());
+        assertNull(listener.readOutbound());
+        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_REPLY_NO_FLOW));
+        ports.get(3).writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {2}), null, A));
         DatagramPacket reply = listener.readOutbound();
         assertEquals(40003, reply.recipient().getPort());
         reply.release();
+    }
+
+    @Test
+    void shouldReuseACoolingPlaceOnlyWhenNoSocketCanBeOpened() {
+        // One socket at most: a flow to a, closed, then a new flow to a. With no second socket to open, the new flow
+        // takes the place that is still cooling rather than be refused.
+        listener.pipeline().removeFirst();
+        FlowLimits oneSocket = new FlowLimits(1, new HandshakeBudget(10, 0), new SocketBudget(1));
+        worker = newWorker(oneSocket);
+        send(CLIENT, cid("0a01"), "first");
+        send(new InetSocketAddress("127.0.0.1", 40001), cid("0a01"), "second");
+        assertEquals(1, ports.size());
+        assertEquals(1, worker.counters().get(ForwarderCounter.FLOWS_EVICTED));
+        assertEquals(2, worker.counters().get(ForwarderCounter.ROUTED_BY_CID));
+        drainOutbound();
     }
 
     @Test
@@ -228,6 +259,68 @@ class ListenerHandlerTest {
         send(new InetSocketAddress("127.0.0.1", 40003), initial(4));
         assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET));
         drainOutbound();
+    }
+
+    @Test
+    void shouldForgetTheSection42EntriesOfAFirstFlightClosedUnconfirmedButNotOfAConfirmedOne() {
+        worker = reset(100, 1, HOUR);
+        InetSocketAddress spoofed = new InetSocketAddress("127.0.0.1", 40000);
+        send(spoofed, initial(1));
+        assertEquals(3, decisions.size(), "4-tuple, 4-tuple and SCID, DCID");
+        // Budget spent and nothing answered: the second first flight is dropped and records nothing.
+        InetSocketAddress real = new InetSocketAddress("127.0.0.1", 40001);
+        send(real, initial(2));
+        assertEquals(1, worker.counters().get(ForwarderCounter.DROPPED_INITIAL_BUDGET));
+        assertEquals(3, decisions.size());
+        // The server answers the spoofed source, which never confirms: the next first flight evicts it, and its
+        // entries go with it.
+        DatagramPacket first = ports.get(0).readOutbound();
+        InetSocketAddress target = first.recipient();
+        first.release();
+        ports.get(0).writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}), null, target));
+        ((DatagramPacket) listener.readOutbound()).release();
+        send(real, initial(2));
+        assertEquals(1, worker.counters().get(ForwarderCounter.FLOWS_EVICTED));
+        assertEquals(3, decisions.size(), "the evicted flight's three entries forgotten, the new one's three added");
+        // The real client confirms; closing its flow then keeps the decisions, as the connection may go on.
+        EmbeddedChannel realPort = null;
+        InetSocketAddress realTarget = null;
+        for (EmbeddedChannel port : ports) {
+            DatagramPacket sent = port.readOutbound();
+            if (sent != null) {
+                realPort = port;
+                realTarget = sent.recipient();
+                sent.release();
+            }
+        }
+        realPort.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {2}), null, realTarget));
+        ((DatagramPacket) listener.readOutbound()).release();
+        send(real, cid(realTarget.equals(A) ? "0a01" : "0b02"), "confirms");
+        assertEquals(1, worker.counters().get(ForwarderCounter.FLOWS_CONFIRMED));
+        worker.closeAll();
+        assertEquals(3, decisions.size());
+        drainOutbound();
+    }
+
+    @Test
+    void shouldCountEveryCoalescedDatagramForADestinationNoSocketCanReplyFrom() {
+        Destinations none = new Destinations() {
+            @Override
+            public int localFor(Worker worker, InetSocketAddress destination) {
+                return -1;
+            }
+
+            @Override
+            public void unknownDestination() {
+            }
+        };
+        EmbeddedChannel wildcard = new EmbeddedChannel(new ListenerHandler(worker, none));
+        ByteBuf coalesced = Unpooled.wrappedBuffer(new byte[2500]);
+        wildcard.writeInbound(new SegmentedDatagramPacket(coalesced, 1000, LISTENER, CLIENT));
+        assertEquals(0, coalesced.refCnt());
+        assertEquals(3, worker.counters().get(ForwarderCounter.RECEIVED));
+        assertEquals(3, worker.counters().get(ForwarderCounter.DROPPED_UNKNOWN_DESTINATION));
+        assertFalse(wildcard.finishAndReleaseAll());
     }
 
     private static byte[] initial(int id) {

@@ -269,6 +269,35 @@ class RouterTest {
     }
 
     @Test
+    void shouldForgetAnUnconfirmedFirstFlightsDecisionsButNotAnotherPlacementsEntries() {
+        byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[] {4, 4},
+                "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        byte[] ids = router.decidedIds(initial);
+        assertEquals(2, ids[0]); // SCID length
+        assertEquals(8, ids[1]); // DCID length
+        assertEquals(3, tables.size());
+        // Another placement's entries stay: forgetting removes only what still names the flow's placement.
+        io.quiclb.appliance.route.Placement other = routing.current().servers().get(0) == router.server()
+                ? routing.current().firstFlight(routing.current().servers().get(1), 0)
+                : routing.current().firstFlight(routing.current().servers().get(0), 0);
+        tables.forget(CLIENT, 0, ids, other);
+        assertEquals(3, tables.size());
+        tables.forget(CLIENT, 0, ids, router.placement());
+        assertEquals(0, tables.size());
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+
+        // A short header routed by the fallback has no SCID, and its DCID only when its length is known.
+        tables.expire(Long.MAX_VALUE);
+        byte[] shortHeader = QuicPackets.shortHeader(new byte[] {(byte) 0xe7, 9, 9, 9, 9, 9, 9, 9}, "x");
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(shortHeader, CLIENT));
+        byte[] shortIds = router.decidedIds(shortHeader);
+        assertEquals(-1, shortIds[0]);
+        tables.forget(CLIENT, 0, shortIds, router.placement());
+        assertEquals(0, tables.size());
+    }
+
+    @Test
     void shouldRouteWithoutAllocating() {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -315,7 +344,12 @@ class RouterTest {
     private ForwarderCounter route(Router router, byte[] datagram, InetSocketAddress client) {
         int length = Math.min(datagram.length, Router.HEADER_PREFIX_LENGTH);
         length = Math.min(datagram.length, Router.prefixNeeded(datagram, length));
-        return router.route(routing.current(), datagram, length, client, 0, System.nanoTime());
+        long now = System.nanoTime();
+        ForwarderCounter outcome = router.route(routing.current(), datagram, length, client, 0, now);
+        if (outcome == ForwarderCounter.ROUTED_BY_FALLBACK) {
+            assertTrue(router.recordDecision(datagram, client, 0, now)); // as the worker does once a flow exists
+        }
+        return outcome;
     }
 
     private static byte[] cid(String serverId, int threadId) {
