@@ -86,7 +86,8 @@ public record Capacity(long descriptorLimit, long descriptorsInUse, long reserve
      * Measures this process and machine.
      *
      * @param workers            {@code forwarder.workers}
-     * @param listeners          listener sockets per worker
+     * @param listeners          listener sockets per worker at startup (a wildcard's include one per interface
+     *                           address of its family)
      * @param sources            source addresses a target's flows can use ({@link #sourcesPerTarget})
      * @param targets            distinct target addresses in the routing state
      * @param probedTargets      addresses the health prober keeps a socket for

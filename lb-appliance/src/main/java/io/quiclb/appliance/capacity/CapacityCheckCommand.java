@@ -43,7 +43,7 @@ public final class CapacityCheckCommand extends CheckCommand<QuicLbConfiguration
             targets.add(server.address().resolve());
             server.threadSockets().forEach(socket -> targets.add(socket.resolve()));
         }
-        Capacity capacity = Capacity.measure(forwarder.workers(), forwarder.listeners().size(),
+        Capacity capacity = Capacity.measure(forwarder.workers(), forwarder.listenerSocketsPerWorker(),
                 Capacity.sourcesPerTarget(forwarder.upstreamSourceAddresses(), targets), targets.size(),
                 targets.size(), forwarder.maxFlows(), forwarder.maxHandshakes());
         System.out.println("Configuration is OK; " + capacity.describe()

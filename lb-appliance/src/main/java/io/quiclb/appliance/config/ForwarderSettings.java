@@ -6,6 +6,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,22 @@ public record ForwarderSettings(
             }
         }
         return problems;
+    }
+
+    /**
+     * @return the listener sockets each worker opens at startup: one per listener address; for a wildcard, its own
+     *         and one per address of the host's interfaces of its family ({@link HostInterfaces})
+     */
+    public int listenerSocketsPerWorker() {
+        int sockets = 0;
+        for (HostPort listener : listeners) {
+            InetAddress address = listener.resolve().getAddress();
+            sockets++;
+            if (address.isAnyLocalAddress()) {
+                sockets += HostInterfaces.addresses(address instanceof Inet6Address).size();
+            }
+        }
+        return sockets;
     }
 
     /** @return the upstream source addresses, parsed (validated by {@link #problems()}) */

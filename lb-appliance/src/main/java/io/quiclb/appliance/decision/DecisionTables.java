@@ -94,20 +94,23 @@ public final class DecisionTables {
     /**
      * Forgets what a first flight recorded, when its flow closes without being confirmed (evicted or expired: most
      * often a spoofed source), so a flood does not fill the tables for {@code flowIdleTimeout}. Each entry goes only
-     * if it still names {@code placement}.
+     * if it still names {@code placement} and nobody looked it up after the flow's last datagram (a client that
+     * rebound to another worker during its first flight keeps it).
      *
-     * @param ids what {@code Router.decidedIds} returned: SCID length (-1 for none), DCID length (0 for none),
-     *            SCID, DCID
+     * @param ids      what {@code Router.decidedIds} returned: SCID length (-1 for none), DCID length (0 for none),
+     *                 SCID, DCID
+     * @param lastSeen monotonic nanoseconds of the flow's last client datagram
      */
-    public void forget(InetSocketAddress client, int local, byte[] ids, Placement placement) {
+    public void forget(InetSocketAddress client, int local, byte[] ids, Placement placement, long lastSeen) {
         int scid = ids[0];
         int dcid = ids[1];
-        byTuple.removeValue(client, local, null, NO_ID, 0, 0, placement);
+        byTuple.removeValueIfUnseenSince(client, local, null, NO_ID, 0, 0, placement, lastSeen);
         if (scid >= 0) {
-            bySourceCid.removeValue(client, local, null, ids, 2, scid, placement);
+            bySourceCid.removeValueIfUnseenSince(client, local, null, ids, 2, scid, placement, lastSeen);
         }
         if (dcid > 0) {
-            byDestinationCid.removeValue(null, -1, null, ids, 2 + Math.max(scid, 0), dcid, placement);
+            byDestinationCid.removeValueIfUnseenSince(null, -1, null, ids, 2 + Math.max(scid, 0), dcid, placement,
+                    lastSeen);
         }
     }
 

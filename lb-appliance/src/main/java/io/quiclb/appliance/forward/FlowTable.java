@@ -287,7 +287,7 @@ final class FlowTable {
         if (flow.firstFlightIds != null) {
             // An unconfirmed first flight, most often from a spoofed source: its §4.2 entries would otherwise hold
             // table room for forwarder.flowIdleTimeout.
-            decisions.forget(flow.client, flow.local, flow.firstFlightIds, flow.placement);
+            decisions.forget(flow.client, flow.local, flow.firstFlightIds, flow.placement, flow.lastClient);
             flow.firstFlightIds = null;
         }
         releaseHandshake(flow);

@@ -79,7 +79,7 @@ public final class Forwarder implements Managed {
         transport = Transport.select(settings.transport());
         int workerCount = settings.workers();
         Set<InetSocketAddress> targets = targets(routing.current());
-        capacity = Capacity.measure(workerCount, settings.listeners().size(),
+        capacity = Capacity.measure(workerCount, settings.listenerSocketsPerWorker(),
                 Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets), targets.size(),
                 targets.size(), settings.maxFlows(), settings.maxHandshakes());
         if (capacity.clamped()) {
@@ -196,7 +196,7 @@ public final class Forwarder implements Managed {
             int sources = Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets);
             if (targets.size() != before.targets() || sources != before.sources()) {
                 Capacity after = Capacity.compute(before.descriptorLimit(), before.descriptorsInUse(),
-                        settings.workers(), settings.listeners().size(), sources, targets.size(), targets.size(),
+                        settings.workers(), settings.listenerSocketsPerWorker(), sources, targets.size(), targets.size(),
                         before.portsPerSource(), settings.maxFlows(), settings.maxHandshakes());
                 capacity = after;
                 limits.setMaxFlows(after.effectiveMaxFlows());

@@ -81,7 +81,9 @@ final class GsoSendPromise extends DefaultChannelPromise implements ChannelFutur
         try {
             channel.eventLoop().execute(this::resendNow);
         } catch (RejectedExecutionException shuttingDown) {
-            releaseBuffer(); // the event loop is shutting down: nothing is sent any more
+            // The event loop is shutting down: nothing is sent any more.
+            worker.counters().add(ForwarderCounter.DROPPED_SEND_FAILED, segments);
+            releaseBuffer();
         }
     }
 

@@ -5,13 +5,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.HostInterfaces;
 import io.quiclb.appliance.config.HostPort;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * for the appliance ({@link LocalAddresses}).
  *
  * <p>A socket is opened on its worker's event loop, where registering and binding complete at once, and gets its
- * handler in the same event-loop task, so no datagram reaches it before the handler does. A socket for a destination
- * behind a wildcard takes a unit of the upstream socket budget, so a sender spreading datagrams over many
- * destinations cannot take the descriptors kept for the admin and API connectors; at most
+ * handler in the same event-loop task, so no datagram reaches it before the handler does. The sockets for the host's
+ * interface addresses behind a wildcard, opened at startup, are in the capacity's reserve; one for a destination
+ * found later (a rescan, a datagram) takes a unit of the upstream socket budget, so a sender spreading datagrams over
+ * many destinations cannot take the descriptors kept for the admin and API connectors; at most
  * {@value #MAX_LOCAL_ADDRESSES} local addresses are numbered, and a destination that could not get a socket is not
  * tried again for {@value IntervalLog#INTERVAL_SECONDS} s.
  *
@@ -46,8 +46,12 @@ final class ListenerSockets implements Destinations {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerSockets.class);
     /** How often wildcard listeners look for new interface addresses. */
     static final long RESCAN_SECONDS = 10;
-    /** Local addresses numbered at most: destinations behind wildcard listeners beyond it get no socket. */
-    static final int MAX_LOCAL_ADDRESSES = 4096;
+    /**
+     * Local addresses numbered at most: destinations behind wildcard listeners beyond it get no socket. Each takes a
+     * socket per worker from the socket budget until shutdown, so the bound also bounds what a sender spraying
+     * destinations (a host with AnyIP routes) can take from the flows.
+     */
+    static final int MAX_LOCAL_ADDRESSES = 1024;
     /** Datagrams read per system call where the transport batches receives. */
     private static final int RECEIVE_BATCH = 16;
     private static final int LISTENER_RCVBUF = 4 << 20;
@@ -108,7 +112,7 @@ final class ListenerSockets implements Destinations {
                 wildcards.add(address);
                 continue;
             }
-            boundAddresses.add(listenEverywhere(address, true));
+            boundAddresses.add(listenEverywhere(address, true, false));
         }
         for (InetSocketAddress wildcard : wildcards) {
             InetSocketAddress bound = wildcard;
@@ -123,10 +127,10 @@ final class ListenerSockets implements Destinations {
             }
             boundAddresses.add(bound);
             boundWildcards.add(bound);
-            for (InetAddress local : interfaceAddresses(wildcard.getAddress() instanceof Inet6Address)) {
+            for (InetAddress local : HostInterfaces.addresses(wildcard.getAddress() instanceof Inet6Address)) {
                 InetSocketAddress destination = new InetSocketAddress(local, bound.getPort());
                 try {
-                    listenEverywhere(destination, false);
+                    listenEverywhere(destination, false, false);
                 } catch (Exception e) {
                     LOG.warn("forwarder: cannot listen on {}, an address of wildcard listener {} ({}); its datagrams"
                             + " count as dropped.unknown-destination", destination, bound, String.valueOf(e));
@@ -137,13 +141,15 @@ final class ListenerSockets implements Destinations {
 
     /**
      * Binds a specific address on every worker that listens (with NIO, the first only, whose socket the others
-     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it. A socket
-     * for an address behind a wildcard ({@code configuredListener} false) takes a unit of the socket budget.
+     * reply through) and numbers it; each socket gets its handler in the same event-loop task that binds it.
      *
+     * @param configuredListener whether the address is a listener of the configuration (not one behind a wildcard)
+     * @param budgeted           whether each socket takes a unit of the socket budget (a destination behind a wildcard
+     *                           found after startup; those found at startup are in the capacity's reserve)
      * @return the address as bound
      */
-    private InetSocketAddress listenEverywhere(InetSocketAddress address, boolean configuredListener)
-            throws Exception {
+    private InetSocketAddress listenEverywhere(InetSocketAddress address, boolean configuredListener,
+                                               boolean budgeted) throws Exception {
         InetSocketAddress bound = address;
         int local = locals.indexOf(address);
         for (Worker worker : listeningWorkers()) {
@@ -153,7 +159,7 @@ final class ListenerSockets implements Destinations {
             InetSocketAddress at = bound;
             int known = local;
             int[] assigned = {known};
-            if (!configuredListener && !sockets.tryAcquire()) {
+            if (budgeted && !sockets.tryAcquire()) {
                 throw new IllegalStateException("the socket budget is spent");
             }
             Channel channel = onLoop(worker, () -> {
@@ -161,7 +167,7 @@ final class ListenerSockets implements Destinations {
                 try {
                     opened = openListener(worker, at, null, false);
                 } catch (Exception e) {
-                    if (!configuredListener) {
+                    if (budgeted) {
                         sockets.release();
                     }
                     throw e;
@@ -338,8 +344,11 @@ final class ListenerSockets implements Destinations {
     void rescan() {
         for (InetSocketAddress wildcard : boundWildcards) {
             boolean ipv6 = wildcard.getAddress() instanceof Inet6Address;
-            for (InetAddress address : interfaceAddresses(ipv6)) {
+            for (InetAddress address : HostInterfaces.addresses(ipv6)) {
                 InetSocketAddress destination = new InetSocketAddress(address, wildcard.getPort());
+                if (locals.indexOf(destination) < 0 && locals.size() >= MAX_LOCAL_ADDRESSES) {
+                    continue;
+                }
                 int local = locals.register(destination);
                 for (Worker worker : listeningWorkers()) {
                     if (worker.eventLoop().isShuttingDown()) {
@@ -349,31 +358,6 @@ final class ListenerSockets implements Destinations {
                 }
             }
         }
-    }
-
-    /**
-     * @param ipv6 the family
-     * @return the unicast addresses of the host's interfaces that are up, link-local ones excepted
-     */
-    static List<InetAddress> interfaceAddresses(boolean ipv6) {
-        List<InetAddress> addresses = new ArrayList<>();
-        try {
-            for (NetworkInterface network : Collections.list(
-                    NetworkInterface.getNetworkInterfaces())) {
-                if (!network.isUp()) {
-                    continue;
-                }
-                for (InetAddress address : Collections.list(network.getInetAddresses())) {
-                    if ((address instanceof Inet6Address) == ipv6 && !address.isLinkLocalAddress()
-                            && !address.isMulticastAddress() && !address.isAnyLocalAddress()) {
-                        addresses.add(ipv6 ? InetAddress.getByAddress(address.getAddress()) : address);
-                    }
-                }
-            }
-        } catch (java.io.IOException e) {
-            LOG.warn("forwarder: cannot list the host's interface addresses ({})", String.valueOf(e));
-        }
-        return addresses;
     }
 
     /**

@@ -219,7 +219,8 @@ final class Worker {
                 tableFull();
             }
             flow.tupleRecorded = now;
-            if (opened) {
+            if (opened || flow.firstFlightIds != null) {
+                // A later fallback on an unconfirmed flow (its entries expired or a table was full) recorded anew.
                 flow.firstFlightIds = router.decidedIds(header);
             }
         }

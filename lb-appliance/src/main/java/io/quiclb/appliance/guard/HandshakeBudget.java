@@ -70,13 +70,17 @@ public final class HandshakeBudget {
      * @return {@link #ACQUIRED}; or, taking nothing, {@link #BUDGET_SPENT} or {@link #PREFIX_SPENT}
      */
     public int tryAcquire(InetSocketAddress client, byte[] scratch) {
+        // The prefix first: a prefix at its share is told so even when the budget is spent too, so the caller does
+        // not evict another network's first flight for a unit this prefix could not take anyway.
+        if (perPrefix != null && !acquirePrefix(client.getAddress(), scratch)) {
+            return PREFIX_SPENT;
+        }
         if (inProgress.incrementAndGet() > max) {
             inProgress.decrementAndGet();
+            if (perPrefix != null) {
+                releasePrefix(client.getAddress(), scratch);
+            }
             return BUDGET_SPENT;
-        }
-        if (perPrefix != null && !acquirePrefix(client.getAddress(), scratch)) {
-            inProgress.decrementAndGet();
-            return PREFIX_SPENT;
         }
         return ACQUIRED;
     }
@@ -90,14 +94,18 @@ public final class HandshakeBudget {
     public void release(InetSocketAddress client, byte[] scratch) {
         inProgress.decrementAndGet();
         if (perPrefix != null) {
-            int length = prefix(client.getAddress(), scratch);
-            int hash = AddressKeyTable.hash(null, -1, null, scratch, 0, length);
-            AddressKeyTable<int[]> stripe = perPrefix[hash >>> 24];
-            synchronized (stripe) {
-                int[] count = stripe.get(hash, null, -1, null, scratch, 0, length, 0);
-                if (count != null && --count[0] <= 0) {
-                    stripe.removeValue(null, -1, null, scratch, 0, length, count);
-                }
+            releasePrefix(client.getAddress(), scratch);
+        }
+    }
+
+    private void releasePrefix(InetAddress address, byte[] scratch) {
+        int length = prefix(address, scratch);
+        int hash = AddressKeyTable.hash(null, -1, null, scratch, 0, length);
+        AddressKeyTable<int[]> stripe = perPrefix[hash >>> 24];
+        synchronized (stripe) {
+            int[] count = stripe.get(hash, null, -1, null, scratch, 0, length, 0);
+            if (count != null && --count[0] <= 0) {
+                stripe.removeValue(null, -1, null, scratch, 0, length, count);
             }
         }
     }

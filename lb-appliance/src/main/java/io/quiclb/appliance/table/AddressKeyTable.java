@@ -151,6 +151,22 @@ public final class AddressKeyTable<V> {
      */
     public boolean removeValue(InetSocketAddress client, int local, InetSocketAddress target, byte[] id, int idOffset,
                                int idLength, V value) {
+        return removeValue(client, local, target, id, idOffset, idLength, value, false, 0);
+    }
+
+    /**
+     * Removes the entry of this key if it holds exactly this value and was not put or looked up after
+     * {@code seenAtMost} (the same monotonic clock as {@link #get}'s {@code now}): nobody else has relied on it since.
+     *
+     * @return whether it did
+     */
+    public boolean removeValueIfUnseenSince(InetSocketAddress client, int local, InetSocketAddress target, byte[] id,
+                                            int idOffset, int idLength, V value, long seenAtMost) {
+        return removeValue(client, local, target, id, idOffset, idLength, value, true, seenAtMost);
+    }
+
+    private boolean removeValue(InetSocketAddress client, int local, InetSocketAddress target, byte[] id, int idOffset,
+                                int idLength, V value, boolean checkSeen, long seenAtMost) {
         final int hash = hash(client, local, target, id, idOffset, idLength);
         final long first = first(hash, local);
         final long second = second(client, idLength);
@@ -158,7 +174,7 @@ public final class AddressKeyTable<V> {
         Object held;
         while ((held = refs[i * REFS + VALUE]) != null) {
             if (matches(i, first, second, client, target, id, idOffset, idLength)) {
-                if (held != value) {
+                if (held != value || (checkSeen && numbers[i * LONGS + 2] - seenAtMost > 0)) {
                     return false;
                 }
                 removeAt(i);

@@ -57,17 +57,13 @@ public final class SharedAddressKeyTable<V> {
         }
     }
 
-    /**
-     * Removes the entry of this key if it holds exactly {@code value}.
-     *
-     * @return whether it did
-     */
-    public boolean removeValue(InetSocketAddress client, int local, InetSocketAddress target, byte[] id, int idOffset,
-                               int idLength, V value) {
+    /** @see AddressKeyTable#removeValueIfUnseenSince */
+    public boolean removeValueIfUnseenSince(InetSocketAddress client, int local, InetSocketAddress target, byte[] id,
+                                            int idOffset, int idLength, V value, long seenAtMost) {
         int hash = AddressKeyTable.hash(client, local, target, id, idOffset, idLength);
         AddressKeyTable<V> stripe = stripe(hash);
         synchronized (stripe) {
-            return stripe.removeValue(client, local, target, id, idOffset, idLength, value);
+            return stripe.removeValueIfUnseenSince(client, local, target, id, idOffset, idLength, value, seenAtMost);
         }
     }
 

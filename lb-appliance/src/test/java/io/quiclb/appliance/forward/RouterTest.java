@@ -272,7 +272,7 @@ class RouterTest {
     void shouldForgetAnUnconfirmedFirstFlightsDecisionsButNotAnotherPlacementsEntries() {
         byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 1, 2, 3, 4, 5, 6, 7}, new byte[] {4, 4},
                 "x");
-        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(router, initial, CLIENT, 1_000));
         byte[] ids = router.decidedIds(initial);
         assertEquals(2, ids[0]); // SCID length
         assertEquals(8, ids[1]); // DCID length
@@ -281,19 +281,28 @@ class RouterTest {
         io.quiclb.appliance.route.Placement other = routing.current().servers().get(0) == router.server()
                 ? routing.current().firstFlight(routing.current().servers().get(1), 0)
                 : routing.current().firstFlight(routing.current().servers().get(0), 0);
-        tables.forget(CLIENT, 0, ids, other);
+        tables.forget(CLIENT, 0, ids, other, 1_000);
         assertEquals(3, tables.size());
-        tables.forget(CLIENT, 0, ids, router.placement());
+        tables.forget(CLIENT, 0, ids, router.placement(), 1_000);
         assertEquals(0, tables.size());
-        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(initial, CLIENT));
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(router, initial, CLIENT, 2_000));
+        byte[] again = router.decidedIds(initial);
+
+        // The client rebound during its first flight, and its new 4-tuple found the flight by DCID after the old
+        // flow's last datagram: the DCID entry stays, the old 4-tuple's go.
+        InetSocketAddress rebound = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(router, initial, rebound, 3_000));
+        tables.forget(CLIENT, 0, again, router.placement(), 2_000);
+        assertEquals(1, tables.size());
+        assertEquals(ForwarderCounter.ROUTED_BY_TABLE, route(router, initial, rebound, 4_000));
 
         // A short header routed by the fallback has no SCID, and its DCID only when its length is known.
         tables.expire(Long.MAX_VALUE);
         byte[] shortHeader = QuicPackets.shortHeader(new byte[] {(byte) 0xe7, 9, 9, 9, 9, 9, 9, 9}, "x");
-        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(shortHeader, CLIENT));
+        assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, route(router, shortHeader, CLIENT, 5_000));
         byte[] shortIds = router.decidedIds(shortHeader);
         assertEquals(-1, shortIds[0]);
-        tables.forget(CLIENT, 0, shortIds, router.placement());
+        tables.forget(CLIENT, 0, shortIds, router.placement(), 5_000);
         assertEquals(0, tables.size());
     }
 
@@ -342,9 +351,12 @@ class RouterTest {
     }
 
     private ForwarderCounter route(Router router, byte[] datagram, InetSocketAddress client) {
+        return route(router, datagram, client, System.nanoTime());
+    }
+
+    private ForwarderCounter route(Router router, byte[] datagram, InetSocketAddress client, long now) {
         int length = Math.min(datagram.length, Router.HEADER_PREFIX_LENGTH);
         length = Math.min(datagram.length, Router.prefixNeeded(datagram, length));
-        long now = System.nanoTime();
         ForwarderCounter outcome = router.route(routing.current(), datagram, length, client, 0, now);
         if (outcome == ForwarderCounter.ROUTED_BY_FALLBACK) {
             assertTrue(router.recordDecision(datagram, client, 0, now)); // as the worker does once a flow exists

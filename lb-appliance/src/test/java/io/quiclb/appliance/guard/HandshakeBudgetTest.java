@@ -19,7 +19,10 @@ class HandshakeBudgetTest {
         assertEquals(2, budget.inProgress(), "a refusal takes nothing");
         assertEquals(HandshakeBudget.ACQUIRED, budget.tryAcquire(client("10.0.1.1"), scratch));
         assertEquals(HandshakeBudget.BUDGET_SPENT, budget.tryAcquire(client("10.0.2.1"), scratch));
-        assertEquals(2, budget.prefixes());
+        assertEquals(2, budget.prefixes(), "a refused prefix holds no count");
+        // Budget spent and the prefix at its share: the prefix is what refuses, so no other network's first flight
+        // is evicted for a unit this prefix could not take.
+        assertEquals(HandshakeBudget.PREFIX_SPENT, budget.tryAcquire(client("10.0.0.9"), scratch));
         // A unit given back by the prefix makes room for the prefix.
         budget.release(client("10.0.0.1"), scratch);
         assertEquals(HandshakeBudget.ACQUIRED, budget.tryAcquire(client("10.0.0.3"), scratch));
