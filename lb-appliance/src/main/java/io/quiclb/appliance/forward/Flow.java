@@ -60,8 +60,4 @@ final class Flow {
         this.lastClient = now;
         this.lastActivity = now;
     }
-
-    boolean isConfirmed() {
-        return state == CONFIRMED;
-    }
 }

@@ -64,6 +64,8 @@ public final class Forwarder implements Managed {
     private DecisionTables decisions;
     private FlowLimits limits;
     private volatile Capacity capacity;
+    /** Listener sockets per worker at startup (wildcards' interface addresses included), for the capacity. */
+    private int listenerSockets;
 
     /**
      * @param settings the forwarder section of config.yml
@@ -79,7 +81,8 @@ public final class Forwarder implements Managed {
         transport = Transport.select(settings.transport());
         int workerCount = settings.workers();
         Set<InetSocketAddress> targets = targets(routing.current());
-        capacity = Capacity.measure(workerCount, settings.listenerSocketsPerWorker(),
+        listenerSockets = settings.listenerSocketsPerWorker();
+        capacity = Capacity.measure(workerCount, listenerSockets,
                 Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets), targets.size(),
                 targets.size(), settings.maxFlows(), settings.maxHandshakes());
         if (capacity.clamped()) {
@@ -196,7 +199,7 @@ public final class Forwarder implements Managed {
             int sources = Capacity.sourcesPerTarget(settings.upstreamSourceAddresses(), targets);
             if (targets.size() != before.targets() || sources != before.sources()) {
                 Capacity after = Capacity.compute(before.descriptorLimit(), before.descriptorsInUse(),
-                        settings.workers(), settings.listenerSocketsPerWorker(), sources, targets.size(), targets.size(),
+                        settings.workers(), listenerSockets, sources, targets.size(), targets.size(),
                         before.portsPerSource(), settings.maxFlows(), settings.maxHandshakes());
                 capacity = after;
                 limits.setMaxFlows(after.effectiveMaxFlows());

@@ -23,9 +23,9 @@ import java.net.InetSocketAddress;
  *   <li>the 4-tuple table;</li>
  *   <li>otherwise the baseline fallback (§4.3.1): a consistent hash of the 4-tuple over the servers that take new
  *       first flights, then, for a server with thread sockets, one of those that answer health probes by the same
- *       hash (a {@link Placement}: the thread that takes a first flight owns the connection). The decision is
- *       recorded in the tables (all three for a long header; the 4-tuple table, and the DCID table when the
- *       DCID's length is known, for a short header).</li>
+ *       hash (a {@link Placement}: the thread that takes a first flight owns the connection). The caller
+ *       records the decision with {@link #recordDecision} once the datagram has a flow (all three tables for a
+ *       long header; the 4-tuple table, and the DCID table when the DCID's length is known, for a short header).</li>
  * </ol>
  * The tables are {@link DecisionTables}, shared by every worker, so the answer does not depend on which worker the
  * kernel handed the datagram to. Entries naming a server that has since been removed are skipped.
@@ -65,7 +65,6 @@ public final class Router {
     private Placement placement;
     private int routedConfigId;
     private ForwarderCounter note;
-    private boolean tableFull;
     /** The last fallback decision's connection IDs in the header: offsets (-1 for none) and lengths. */
     private int decidedScidOffset;
     private int decidedScidLength;
@@ -165,18 +164,13 @@ public final class Router {
         return note;
     }
 
-    /** @return whether {@link #recordDecision} found a table full */
-    public boolean tableFull() {
-        return tableFull;
-    }
-
     /**
      * Records the last fallback decision (§4.2 step 5) in the tables: the 4-tuple, and for a long header the
      * 4-tuple‖SCID and the DCID, for a short header the DCID when its length is known. The caller records it once the
      * datagram has a flow, so a first flight that is dropped (no budget, no flow) leaves nothing behind.
      *
      * @param header the same octets {@link #route} saw
-     * @return false when a table was full (also {@link #tableFull()})
+     * @return false when a table was full
      */
     public boolean recordDecision(byte[] header, InetSocketAddress client, int local, long now) {
         Placement chosen = placement;
@@ -188,7 +182,6 @@ public final class Router {
         if (decidedDcidOffset >= 0) {
             recorded &= tables.recordDestinationCid(header, decidedDcidOffset, decidedDcidLength, chosen, now);
         }
-        tableFull = !recorded;
         return recorded;
     }
 
@@ -263,7 +256,6 @@ public final class Router {
 
     private ForwarderCounter routeUnroutableShortHeader(RouteTable table, byte[] header, int length, int result,
                                                         InetSocketAddress client, int local, long now) {
-        tableFull = false;
         int dcidLength = 0;
         if (result > 0) {
             note = ForwarderCounter.UNROUTABLE_SHORT_NO_SERVER_FOR_SID;
@@ -338,7 +330,6 @@ public final class Router {
         }
         // Unroutable: draft-21 §4.2 steps 2 to 5.
         note = v1Limits ? null : ForwarderCounter.UNKNOWN_VERSION;
-        tableFull = false;
         Placement known = live(table, tables.bySourceCid(client, local, header, scidLengthAt + 1, scidLength, now));
         if (known == null) {
             known = live(table, tables.byDestinationCid(header, LONG_HEADER_DCID_OFFSET, dcidLength, now));

@@ -35,11 +35,6 @@ final class SocketBudget {
         return open.get();
     }
 
-    /** @return sockets at most */
-    int max() {
-        return max;
-    }
-
     /** @param max sockets at most from now on (sockets held above it are kept until released) */
     void setMax(int max) {
         this.max = max;
