@@ -6,7 +6,22 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.quiclb.appliance.capacity.CapacityCheckCommand;
+import io.dropwizard.core.server.AbstractServerFactory;
+import io.dropwizard.lifecycle.Managed;
+import io.quiclb.appliance.audit.AuditHistory;
+import io.quiclb.appliance.auth.AdminPagesFilter;
+import io.quiclb.appliance.auth.BearerAuthFilter;
+import io.quiclb.appliance.auth.Tokens;
 import io.quiclb.appliance.config.ApiSettings;
+import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.OwnAddresses;
+import io.quiclb.appliance.control.ChangeGuard;
+import io.quiclb.appliance.control.TrafficRecency;
+import io.quiclb.appliance.input.StrictJson;
+import io.quiclb.appliance.input.StrictJsonReader;
+import jakarta.servlet.DispatcherType;
+import java.time.Clock;
+import java.util.EnumSet;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
@@ -18,13 +33,18 @@ import io.quiclb.appliance.health.ForwarderHealthCheck;
 import io.quiclb.appliance.health.HealthProber;
 import io.quiclb.appliance.health.RoutingHealthCheck;
 import io.quiclb.appliance.metrics.PrometheusServlet;
-import io.quiclb.appliance.resources.ApiExceptionMapper;
-import io.quiclb.appliance.resources.BearerAuthFilter;
+import io.quiclb.appliance.resources.AuditResource;
 import io.quiclb.appliance.resources.ConfigResource;
+import io.quiclb.appliance.resources.ErrorMappers;
 import io.quiclb.appliance.resources.ServerResource;
 import io.quiclb.appliance.resources.StatsResource;
 import io.quiclb.appliance.resources.WhoamiResource;
 import io.quiclb.appliance.route.RoutingService;
+import io.quiclb.appliance.route.ServerHandle;
+import io.quiclb.appliance.startup.ListenerPreflight;
+import io.quiclb.appliance.startup.ReadyLine;
+import io.quiclb.appliance.startup.ServeCommand;
+import io.quiclb.appliance.startup.StartupFailure;
 import java.nio.file.Path;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -58,7 +78,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     /** Dropwizard's {@code server}, and a {@code check} that also prints the capacity. */
     @Override
     protected void addDefaultCommands(Bootstrap<QuicLbConfiguration> bootstrap) {
-        bootstrap.addCommand(new io.dropwizard.core.cli.ServerCommand<>(this));
+        bootstrap.addCommand(new ServeCommand<>(this));
         bootstrap.addCommand(new CapacityCheckCommand(this));
     }
 
@@ -71,23 +91,48 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
 
     @Override
     public void run(QuicLbConfiguration configuration, Environment environment) {
-        int workers = configuration.getForwarder().workers();
+        ForwarderSettings settings = configuration.getForwarder();
+        ListenerPreflight.requireFree(settings.listeners());
+        int workers = settings.workers();
         StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
         RoutingState seeds = new RoutingState(configuration.getQuicLb().configs(), configuration.getServers(),
                 Set.of());
-        RoutingState initial = ControlPlane.initialState(store, seeds);
+        RoutingState initial;
+        try {
+            initial = ControlPlane.initialState(store, seeds, OwnAddresses.of(settings.listeners()));
+        } catch (IllegalStateException e) {
+            throw new StartupFailure(e.getMessage(), e);
+        }
         RoutingService routing = new RoutingService(workers, initial);
         routing.setPanicThreshold(configuration.getHealth().panicThreshold());
-        Forwarder forwarder = new Forwarder(configuration.getForwarder(), routing);
+        Forwarder forwarder = new Forwarder(settings, routing);
         if (configuration.getDemo().backends()) {
             // Registered first, so the backends listen before the forwarder and the health prober start.
             environment.lifecycle().manage(new DemoBackends(initial));
         }
+        TrafficRecency traffic = new TrafficRecency(forwarder::routedByConfig,
+                () -> routing.current().servers().stream().map(ServerHandle::name).toList(),
+                name -> forwardedTo(routing, name), System::nanoTime);
+        ApiSettings api = configuration.getApi();
+        AuditHistory audit = new AuditHistory(api.auditHistory(), Clock.systemUTC());
         ControlPlane control = ControlPlane.of(routing, store, initial, () -> {
             ForwarderMetrics.syncServers(environment.metrics(), routing);
             forwarder.prepareWorkers();
-        });
+        }, () -> forwarder.isBound() ? OwnAddresses.ofBound(forwarder.boundAddresses())
+                : OwnAddresses.of(settings.listeners()),
+                new ChangeGuard(traffic, settings.flowIdleTimeout().toNanoseconds()), audit);
         environment.lifecycle().manage(forwarder);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                traffic.start();
+            }
+
+            @Override
+            public void stop() {
+                traffic.close();
+            }
+        });
         ForwarderMetrics.register(environment.metrics(), forwarder, routing, workers);
         environment.healthChecks().register("forwarder", new ForwarderHealthCheck(forwarder));
         environment.healthChecks().register("routing", new RoutingHealthCheck(routing));
@@ -96,17 +141,34 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         environment.lifecycle().manage(new HealthProber(configuration.getHealth(), routing, control));
         environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
                 .addMapping("/prometheus");
-        ApiSettings api = configuration.getApi();
-        environment.jersey().register(new BearerAuthFilter(api.readToken(), api.adminToken()));
-        environment.jersey().register(new ApiExceptionMapper());
-        environment.jersey().register(new ConfigResource(control));
-        environment.jersey().register(new ServerResource(control, routing));
+        Tokens tokens = new Tokens(api.readToken(), api.adminToken());
+        environment.admin().addFilter("quiclb-admin-auth", new AdminPagesFilter(tokens, api.publicPages()))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        if (configuration.getServerFactory() instanceof AbstractServerFactory server) {
+            server.setRegisterDefaultExceptionMappers(false); // ErrorMappers give every error the API's shape
+        }
+        StrictJson json = new StrictJson(environment.getValidator(), api.maxRequestBytes());
+        environment.jersey().register(new StrictJsonReader(json, api.maxRequestBytes()));
+        ErrorMappers.all().forEach(environment.jersey()::register);
+        environment.jersey().register(new BearerAuthFilter(tokens));
+        environment.jersey().register(new ConfigResource(control, routing, json));
+        environment.jersey().register(new ServerResource(control, routing, json));
         environment.jersey().register(new WhoamiResource(routing));
         environment.jersey().register(new StatsResource(forwarder, routing));
+        environment.jersey().register(new AuditResource(audit));
         if (api.adminToken() == null) {
-            LOG.warn("quiclb: api.adminToken is not set: the REST API accepts no changes");
+            LOG.warn("quiclb: api.adminToken is not set: the REST API accepts no changes, admin-only pages answer 401");
         }
-        LOG.info("quiclb: {} QUIC-LB config(s), {} server(s)", routing.current().configCount(),
-                routing.current().servers().size());
+        environment.lifecycle().addServerLifecycleListener(server -> LOG.info("{}",
+                ReadyLine.of(forwarder, routing.current(), configuration.getServerFactory(), server)));
+    }
+
+    private static long forwardedTo(RoutingService routing, String name) {
+        for (ServerHandle server : routing.current().servers()) {
+            if (server.name().equals(name)) {
+                return server.forwarded().sum();
+            }
+        }
+        return 0;
     }
 }

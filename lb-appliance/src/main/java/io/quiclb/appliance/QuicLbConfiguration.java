@@ -2,6 +2,8 @@ package io.quiclb.appliance;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
 import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.config.ConsistentRouting;
 import io.quiclb.appliance.config.ForwarderSettings;
@@ -21,7 +23,7 @@ import java.util.List;
  * forwarder:   transport, workers, listeners, flowIdleTimeout, maxFlows   ({@link ForwarderSettings})
  * quicLb:      configs: [configId, serverIdLength, nonceLength, threadIdLength, key, lengthSelfEncoded]
  * servers:     [name, address, serverIds {configId: hex}, threadSockets]
- * api:         stateFile, readToken, adminToken                        ({@link ApiSettings})
+ * api:         stateFile, readToken, adminToken, publicAdminPages, maxRequestBytes, auditHistory ({@link ApiSettings})
  * health:      enabled, interval, timeout, unhealthyThreshold, healthyThreshold ({@link HealthSettings})
  * demo:        backends                                               ({@link DemoSettings})
  * </pre>
@@ -53,6 +55,22 @@ public class QuicLbConfiguration extends Configuration {
     @Valid
     @NotNull
     private DemoSettings demo = DemoSettings.defaults();
+
+    /**
+     * Without a {@code server} section the HTTP API and admin pages listen on {@code 127.0.0.1:8080} only (API at
+     * {@code /api/v1}, admin pages at {@code /admin}), not on every address as Dropwizard's default would.
+     */
+    @SuppressWarnings("this-escape") // setServerFactory is Dropwizard's plain setter
+    public QuicLbConfiguration() {
+        HttpConnectorFactory connector = new HttpConnectorFactory();
+        connector.setBindHost("127.0.0.1");
+        connector.setPort(8080);
+        SimpleServerFactory server = new SimpleServerFactory();
+        server.setConnector(connector);
+        server.setApplicationContextPath("/");
+        server.setAdminContextPath("/admin");
+        setServerFactory(server);
+    }
 
     /** @return the demo section */
     @JsonProperty

@@ -1,9 +1,11 @@
 package io.quiclb.appliance.api;
 
+import io.quiclb.appliance.input.ApiRequest;
 import jakarta.validation.constraints.NotNull;
 
 /**
- * The body of {@code PUT /api/v1/configs/{configId}}.
+ * The body of {@code PUT /api/v1/configs/{configId}}; {@code PATCH} takes a JSON Merge Patch of it. No other field
+ * is accepted.
  *
  * @param serverIdLength    octets of server ID, 1..15
  * @param nonceLength       octets of nonce, 4..18
@@ -12,7 +14,7 @@ import jakarta.validation.constraints.NotNull;
  * @param key               32 hex digits, or absent for plaintext
  */
 public record ConfigRequest(@NotNull Integer serverIdLength, @NotNull Integer nonceLength, Integer threadIdLength,
-                            Boolean lengthSelfEncoded, String key) {
+                            Boolean lengthSelfEncoded, String key) implements ApiRequest {
     @Override
     public String toString() {
         return "ConfigRequest{serverIdLength=" + serverIdLength + ", nonceLength=" + nonceLength + ", threadIdLength="

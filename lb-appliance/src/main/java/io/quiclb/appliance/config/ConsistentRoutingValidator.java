@@ -17,9 +17,11 @@ public final class ConsistentRoutingValidator implements ConstraintValidator<Con
         if (configuration == null || configuration.getQuicLb() == null || configuration.getServers() == null) {
             return true; // @NotNull on the sections reports these
         }
-        List<String> problems = new java.util.ArrayList<>(
-                RoutingConfigCheck.problems(configuration.getQuicLb(), configuration.getServers()));
-        if (configuration.getForwarder() != null && configuration.getForwarder().listeners() != null) {
+        boolean listeners = configuration.getForwarder() != null && configuration.getForwarder().listeners() != null;
+        OwnAddresses own = listeners ? OwnAddresses.of(configuration.getForwarder().listeners()) : OwnAddresses.NONE;
+        List<String> problems = new java.util.ArrayList<>(RoutingConfigCheck.check(configuration.getQuicLb(),
+                configuration.getServers(), own).stream().map(Problem::inConfigYml).toList());
+        if (listeners) {
             problems.addAll(RoutingConfigCheck.listenerProblems(configuration.getForwarder().listeners()));
             problems.addAll(configuration.getForwarder().problems());
         }

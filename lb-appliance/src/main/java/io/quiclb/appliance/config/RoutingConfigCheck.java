@@ -8,14 +8,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.net.InetSocketAddress;
 
 /**
  * The rules that span entries of {@code quicLb.configs} and {@code servers}: every configuration is valid
  * QUIC-LB (draft-21 §5.3), config IDs and server names are unique, every server ID has its configuration's length
  * and belongs to one server only within that configuration, no server ID of a plaintext configuration is also a
- * server ID in an encrypted one (§9.7), and thread sockets fit the thread ID space.
+ * server ID in an encrypted one (§9.7), thread sockets fit the thread ID space, and every server address and thread
+ * socket is a socket a server can have ({@link TargetRules}).
  *
- * <p>Each problem is one line that starts with the YAML path of the offending key.
+ * <p>Each problem is a {@link Problem}, which config.yml and the API each name in their own terms.
  *
  * <p><b>Thread safety:</b> stateless.
  */
@@ -57,37 +59,49 @@ public final class RoutingConfigCheck {
     /**
      * @param quicLb  the quicLb section
      * @param servers the servers section
-     * @return every problem found; empty when the two sections are consistent
+     * @return every problem found, with config.yml's paths; empty when the two sections are consistent
      */
     public static List<String> problems(QuicLbSettings quicLb, List<ServerEntry> servers) {
-        List<String> problems = new ArrayList<>();
+        return check(quicLb, servers, OwnAddresses.NONE).stream().map(Problem::inConfigYml).toList();
+    }
+
+    /**
+     * @param quicLb  the quicLb section
+     * @param servers the servers section
+     * @param own     the appliance's own listeners, which no server may be
+     * @return every problem found; empty when the two sections are consistent
+     */
+    public static List<Problem> check(QuicLbSettings quicLb, List<ServerEntry> servers, OwnAddresses own) {
+        List<Problem> problems = new ArrayList<>();
         Map<Integer, QuicLbConfig> configs = new HashMap<>();
         for (int i = 0; i < quicLb.configs().size(); i++) {
             LbConfigEntry entry = quicLb.configs().get(i);
-            String path = "quicLb.configs[" + i + "]";
+            String name = String.valueOf(entry.configId());
             try {
                 QuicLbConfig config = entry.toQuicLbConfig();
                 if (configs.putIfAbsent(config.configId(), config) != null) {
-                    problems.add(path + ".configId: must be unique: configId=" + config.configId());
+                    problems.add(new Problem(false, i, name, ".configId", "must be unique: configId="
+                            + config.configId()));
                 }
             } catch (IllegalArgumentException e) {
-                problems.add(path + ": " + e.getMessage());
+                problems.add(new Problem(false, i, name, "", e.getMessage()));
             }
         }
         Set<String> names = new HashSet<>();
         Map<Integer, Map<String, String>> owners = new HashMap<>();
+        Map<InetSocketAddress, String> targets = new HashMap<>();
         for (int i = 0; i < servers.size(); i++) {
             ServerEntry server = servers.get(i);
-            String path = "servers[" + i + "]";
+            Sink sink = new Sink(problems, i, server.name());
             if (!names.add(server.name())) {
-                problems.add(path + ".name: must be unique: name=" + server.name());
+                sink.add(".name", "must be unique: name=" + server.name());
             }
             int threadIdLength = 0;
-            for (Map.Entry<Integer, String> sid : server.serverIds().entrySet()) {
-                String sidPath = path + ".serverIds[" + sid.getKey() + "]";
+            for (Map.Entry<Integer, String> sid : new java.util.TreeMap<>(server.serverIds()).entrySet()) {
+                String sidField = ".serverIds[" + sid.getKey() + "]";
                 QuicLbConfig config = configs.get(sid.getKey());
                 if (config == null) {
-                    problems.add(sidPath + ": must name a config in quicLb.configs: configId=" + sid.getKey());
+                    sink.add(sidField, "must name a config in quicLb.configs: configId=" + sid.getKey());
                     continue;
                 }
                 threadIdLength = Math.max(threadIdLength, config.threadIdLength());
@@ -95,11 +109,11 @@ public final class RoutingConfigCheck {
                 try {
                     octets = Hex.decode("serverId", sid.getValue());
                 } catch (IllegalArgumentException e) {
-                    problems.add(sidPath + ": " + e.getMessage());
+                    sink.add(sidField, e.getMessage());
                     continue;
                 }
                 if (octets.length != config.serverIdLength()) {
-                    problems.add(sidPath + ": must be " + config.serverIdLength() + " octets (serverIdLength of config "
+                    sink.add(sidField, "must be " + config.serverIdLength() + " octets (serverIdLength of config "
                             + config.configId() + "): serverId=" + sid.getValue());
                     continue;
                 }
@@ -107,20 +121,28 @@ public final class RoutingConfigCheck {
                 String owner = owners.computeIfAbsent(sid.getKey(), k -> new HashMap<>()).putIfAbsent(hex,
                         server.name());
                 if (owner != null) {
-                    problems.add(sidPath + ": must be unique within config " + sid.getKey() + ": serverId=" + hex
+                    sink.add(sidField, "must be unique within config " + sid.getKey() + ": serverId=" + hex
                             + " belongs to " + owner);
                 }
             }
             int threadIds = 1 << (8 * threadIdLength);
             if (threadIdLength > 0 && server.threadSockets().size() > threadIds) {
-                problems.add(path + ".threadSockets: must be at most " + threadIds + " (threadIdLength="
+                sink.add(".threadSockets", "must be at most " + threadIds + " (threadIdLength="
                         + threadIdLength + "): threadSockets=" + server.threadSockets().size());
             }
+            TargetRules.check(server, own, targets, sink);
         }
         for (int i = 0; i < servers.size(); i++) {
-            problems.addAll(mixedAllocationProblems("servers[" + i + "]", servers.get(i), configs, owners));
+            mixedAllocationProblems(new Sink(problems, i, servers.get(i).name()), servers.get(i), configs, owners);
         }
         return problems;
+    }
+
+    /** Where one server's problems go. */
+    record Sink(List<Problem> problems, int index, String name) {
+        void add(String field, String rule) {
+            problems.add(new Problem(true, index, name, field, rule));
+        }
     }
 
     /**
@@ -129,10 +151,8 @@ public final class RoutingConfigCheck {
      * and the encrypted versions": a server ID that plaintext CIDs show to everyone must not be one that encrypted
      * CIDs hide, whichever server holds it.
      */
-    private static List<String> mixedAllocationProblems(String path, ServerEntry server,
-                                                        Map<Integer, QuicLbConfig> configs,
-                                                        Map<Integer, Map<String, String>> owners) {
-        List<String> problems = new ArrayList<>();
+    private static void mixedAllocationProblems(Sink sink, ServerEntry server, Map<Integer, QuicLbConfig> configs,
+                                                Map<Integer, Map<String, String>> owners) {
         for (Map.Entry<Integer, String> sid : new java.util.TreeMap<>(server.serverIds()).entrySet()) {
             QuicLbConfig plaintext = configs.get(sid.getKey());
             if (plaintext == null || plaintext.hasKey()) {
@@ -150,13 +170,12 @@ public final class RoutingConfigCheck {
                 }
                 String owner = owners.getOrDefault(encrypted.configId(), Map.of()).get(hex);
                 if (owner != null) {
-                    problems.add(path + ".serverIds[" + sid.getKey() + "]: must not be a server ID of an encrypted"
+                    sink.add(".serverIds[" + sid.getKey() + "]", "must not be a server ID of an encrypted"
                             + " config (draft-21 §9.7: plaintext and encrypted configs MUST use different server ID"
                             + " allocations): serverId=" + hex + " in plaintext config " + plaintext.configId()
                             + " is " + owner + "'s in encrypted config " + encrypted.configId());
                 }
             }
         }
-        return problems;
     }
 }

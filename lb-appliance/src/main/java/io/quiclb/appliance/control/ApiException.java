@@ -11,10 +11,14 @@ import java.util.List;
 public final class ApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Malformed request: not JSON, a repeated field. */
+    public static final int BAD_REQUEST = 400;
     /** Unknown config or server. */
     public static final int NOT_FOUND = 404;
-    /** A server ID already used within the config. */
+    /** A server ID already used within the config, or a change that would break live connections. */
     public static final int CONFLICT = 409;
+    /** A request body over {@code api.maxRequestBytes}. */
+    public static final int TOO_LARGE = 413;
     /** Invalid input. */
     public static final int UNPROCESSABLE = 422;
     /** The state file could not be written; nothing changed. */

@@ -1,6 +1,9 @@
 package io.quiclb.appliance.control;
 
+import io.quiclb.appliance.audit.AuditHistory;
 import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.appliance.config.OwnAddresses;
+import io.quiclb.appliance.config.Problem;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.RoutingConfigCheck;
 import io.quiclb.appliance.config.ServerEntry;
@@ -15,13 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Applies operators' changes: each one is validated as a whole new state (draft-21 §5.3 limits, unique server IDs
- * per config), written to the state file, and only then published to the data plane as one new route table. A
- * change that fails validation or cannot be written changes nothing.
+ * per config, servers that are not the appliance's own listeners), judged by the {@link ChangeGuard} (a change that
+ * would break live connections needs {@code force}), written to the state file, only then published to the data
+ * plane as one new route table, and recorded in the {@link AuditHistory}. A change that fails validation, is
+ * refused, or cannot be written changes nothing; a dry run stops after judging.
  *
  * <p>The state file, when present at startup, wins over the seeds in config.yml.
  *
@@ -33,50 +39,136 @@ public final class ControlPlane {
     private final RoutingService routing;
     private final StateStore store;
     private final Runnable onChange;
+    private final Supplier<OwnAddresses> own;
+    private final ChangeGuard guard;
+    private final AuditHistory audit;
     private RoutingState state;
     private final Set<String> down = new HashSet<>();
     private final Set<InetSocketAddress> downSockets = new HashSet<>();
 
-    private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange) {
+    private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange,
+                         Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
         this.routing = routing;
         this.store = store;
         this.state = state;
         this.onChange = onChange;
+        this.own = own;
+        this.guard = guard;
+        this.audit = audit;
     }
 
     /**
-     * The initial state: the state file's when it exists, else the seeds from config.yml.
+     * The initial state: the state file's when it exists, else the seeds from config.yml. When the state file wins
+     * over seeds that differ from it, says so once in the log.
      *
      * @param store the state file
      * @param seeds configurations and servers from config.yml
+     * @param own   the appliance's listeners, which no server may be
      * @return the state to start with
      * @throws IllegalStateException when the state file exists but is unreadable or invalid
      */
-    public static RoutingState initialState(StateStore store, RoutingState seeds) {
-        Optional<RoutingState> stored = store.load();
+    public static RoutingState initialState(StateStore store, RoutingState seeds, OwnAddresses own) {
+        Optional<RoutingState> stored = loadState(store, own);
         if (stored.isPresent()) {
             RoutingState state = stored.get();
-            List<String> problems = RoutingConfigCheck.problems(new QuicLbSettings(state.configs()), state.servers());
-            if (!problems.isEmpty()) {
-                throw new IllegalStateException("state file " + store.file() + " is not a valid state: "
-                        + String.join("; ", problems) + " (fix or move it away; it is never replaced automatically)");
-            }
             LOG.info("state from {} ({} config(s), {} server(s)); config.yml's quicLb and servers are seeds only",
                     store.file(), state.configs().size(), state.servers().size());
+            List<String> differences = seedDifferences(seeds, state);
+            if (!differences.isEmpty()) {
+                LOG.warn("config.yml's quicLb and servers differ from the state file {}, which wins: {}. Make the"
+                        + " change through the API, or move the state file away to start from config.yml",
+                        store.file(), String.join("; ", differences));
+            }
             return state;
         }
         return seeds;
     }
 
     /**
-     * @param routing the routing service, already built from {@code state}
-     * @param store   the state file
+     * @param store the state file
+     * @param own   the appliance's listeners, which no server may be
+     * @return the state file's state, validated; empty when there is no state file
+     * @throws IllegalStateException when the state file exists but is unreadable or invalid
+     */
+    public static Optional<RoutingState> loadState(StateStore store, OwnAddresses own) {
+        Optional<RoutingState> stored = store.load();
+        if (stored.isPresent()) {
+            RoutingState state = stored.get();
+            List<String> problems = RoutingConfigCheck.check(new QuicLbSettings(state.configs()), state.servers(),
+                    own).stream().map(Problem::inApi).toList();
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("state file " + store.file() + " is not a valid state: "
+                        + String.join("; ", problems) + " (fix or move it away; it is never replaced automatically)");
+            }
+        }
+        return stored;
+    }
+
+    /**
+     * @param seeds  config.yml's quicLb and servers
+     * @param stored the state file's
+     * @return each config ID and server name on which they differ, e.g. {@code servers/s2: only in config.yml}
+     */
+    public static List<String> seedDifferences(RoutingState seeds, RoutingState stored) {
+        List<String> differences = new ArrayList<>();
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+        seeds.configs().forEach(c -> ids.add(c.configId()));
+        stored.configs().forEach(c -> ids.add(c.configId()));
+        for (int id : ids) {
+            differ(differences, "configs/" + id, find(seeds.configs(), c -> c.configId() == id),
+                    find(stored.configs(), c -> c.configId() == id));
+        }
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        seeds.servers().forEach(s -> names.add(s.name()));
+        stored.servers().forEach(s -> names.add(s.name()));
+        for (String name : names) {
+            differ(differences, "servers/" + name, find(seeds.servers(), s -> s.name().equals(name)),
+                    find(stored.servers(), s -> s.name().equals(name)));
+        }
+        return differences;
+    }
+
+    private static <T> T find(List<T> list, java.util.function.Predicate<T> match) {
+        return list.stream().filter(match).findFirst().orElse(null);
+    }
+
+    private static void differ(List<String> differences, String what, Object seed, Object stored) {
+        if (seed == null) {
+            differences.add(what + ": only in the state file");
+        } else if (stored == null) {
+            differences.add(what + ": only in config.yml");
+        } else if (!seed.equals(stored)) {
+            differences.add(what + ": differs");
+        }
+    }
+
+    /**
+     * A control plane without loop checks, change guard or audit history (tests of the data plane).
+     *
+     * @param routing  the routing service, already built from {@code state}
+     * @param store    the state file
      * @param state    the state in force
      * @param onChange called after every published change (e.g. to resync per-server metrics)
      * @return a control plane
      */
     public static ControlPlane of(RoutingService routing, StateStore store, RoutingState state, Runnable onChange) {
-        return new ControlPlane(routing, store, state, onChange);
+        return of(routing, store, state, onChange, () -> OwnAddresses.NONE,
+                new ChangeGuard(TrafficRecency.NONE, 0), new AuditHistory(1, java.time.Clock.systemUTC()));
+    }
+
+    /**
+     * @param routing  the routing service, already built from {@code state}
+     * @param store    the state file
+     * @param state    the state in force
+     * @param onChange called after every published change (e.g. to resync per-server metrics)
+     * @param own      the appliance's listeners, which no server may be
+     * @param guard    what a change would break
+     * @param audit    where accepted changes are recorded
+     * @return a control plane
+     */
+    public static ControlPlane of(RoutingService routing, StateStore store, RoutingState state, Runnable onChange,
+                                  Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
+        return new ControlPlane(routing, store, state, onChange, own, guard, audit);
     }
 
     /** @return the state in force */
@@ -84,12 +176,30 @@ public final class ControlPlane {
         return state;
     }
 
+    /** @return the history of accepted changes */
+    public AuditHistory audit() {
+        return audit;
+    }
+
     /**
      * Adds or replaces the configuration with this config ID.
      *
      * @param entry the configuration
      */
-    public synchronized void putConfig(LbConfigEntry entry) {
+    public void putConfig(LbConfigEntry entry) {
+        putConfig(entry, "PUT", Change.INTERNAL);
+    }
+
+    /**
+     * Adds or replaces the configuration with this config ID.
+     *
+     * @param entry  the configuration
+     * @param method the API method, for the audit log (PUT or PATCH)
+     * @param change who asks, and how
+     * @return what it did
+     * @throws ApiException 422 when invalid, 409 when it would break live connections and is not forced
+     */
+    public synchronized ChangeResult putConfig(LbConfigEntry entry, String method, Change change) {
         List<LbConfigEntry> configs = new ArrayList<>();
         for (LbConfigEntry c : state.configs()) {
             if (!c.configId().equals(entry.configId())) {
@@ -98,7 +208,8 @@ public final class ControlPlane {
         }
         configs.add(entry);
         configs.sort((a, b) -> a.configId() - b.configId());
-        apply(new RoutingState(configs, state.servers(), state.draining()));
+        return commit(change, method + " configs/" + entry.configId(), false, String.valueOf(entry.configId()),
+                new RoutingState(configs, state.servers(), state.draining()));
     }
 
     /**
@@ -107,7 +218,19 @@ public final class ControlPlane {
      * @param configId the config ID
      * @throws ApiException 404 when there is none
      */
-    public synchronized void deleteConfig(int configId) {
+    public void deleteConfig(int configId) {
+        deleteConfig(configId, Change.INTERNAL);
+    }
+
+    /**
+     * Deletes a configuration, and the server IDs servers hold in it (the last step of a rotation, draft-21 §3.1).
+     *
+     * @param configId the config ID
+     * @param change   who asks, and how
+     * @return what it did
+     * @throws ApiException 404 when there is none, 409 when live CIDs use it and it is not forced
+     */
+    public synchronized ChangeResult deleteConfig(int configId, Change change) {
         if (state.configs().stream().noneMatch(c -> c.configId() == configId)) {
             throw new ApiException(ApiException.NOT_FOUND, List.of("configId: no config " + configId));
         }
@@ -118,7 +241,8 @@ public final class ControlPlane {
             ids.remove(configId);
             servers.add(s.withServerIds(ids));
         }
-        apply(new RoutingState(configs, servers, state.draining()));
+        return commit(change, "DELETE configs/" + configId, false, String.valueOf(configId),
+                new RoutingState(configs, servers, state.draining()));
     }
 
     /**
@@ -127,7 +251,21 @@ public final class ControlPlane {
      * @param server the server
      * @throws ApiException 409 when one of its server IDs belongs to another server in that config
      */
-    public synchronized void putServer(ServerEntry server) {
+    public void putServer(ServerEntry server) {
+        putServer(server, "PUT", Change.INTERNAL);
+    }
+
+    /**
+     * Adds or replaces a server.
+     *
+     * @param server the server
+     * @param method the API method, for the audit log (PUT or PATCH)
+     * @param change who asks, and how
+     * @return what it did
+     * @throws ApiException 409 when one of its server IDs belongs to another server in that config, or when it would
+     *                      break live connections and is not forced; 422 when invalid
+     */
+    public synchronized ChangeResult putServer(ServerEntry server, String method, Change change) {
         List<String> conflicts = new ArrayList<>();
         for (Map.Entry<Integer, String> sid : server.serverIds().entrySet()) {
             for (ServerEntry other : state.servers()) {
@@ -154,18 +292,29 @@ public final class ControlPlane {
         if (!replaced) {
             servers.add(server);
         }
-        apply(new RoutingState(state.configs(), servers, state.draining()));
+        return commit(change, method + " servers/" + server.name(), true, server.name(),
+                new RoutingState(state.configs(), servers, state.draining()));
     }
 
     /**
      * @param name a server's name
      * @throws ApiException 404 when there is none
      */
-    public synchronized void deleteServer(String name) {
+    public void deleteServer(String name) {
+        deleteServer(name, Change.INTERNAL);
+    }
+
+    /**
+     * @param name   a server's name
+     * @param change who asks, and how
+     * @return what it did
+     * @throws ApiException 404 when there is none, 409 when it still gets datagrams and it is not forced
+     */
+    public synchronized ChangeResult deleteServer(String name, Change change) {
         requireServer(name);
         Set<String> draining = new HashSet<>(state.draining());
         draining.remove(name);
-        apply(new RoutingState(state.configs(),
+        return commit(change, "DELETE servers/" + name, true, name, new RoutingState(state.configs(),
                 state.servers().stream().filter(s -> !s.name().equals(name)).toList(), draining));
     }
 
@@ -176,12 +325,27 @@ public final class ControlPlane {
      * @param draining true to drain, false to undrain
      * @throws ApiException 404 when there is none
      */
-    public synchronized void setDraining(String name, boolean draining) {
+    public void setDraining(String name, boolean draining) {
+        setDraining(name, draining, Change.INTERNAL);
+    }
+
+    /**
+     * Stops or resumes new first flights to a server; datagrams whose CIDs name it still reach it.
+     *
+     * @param name     a server's name
+     * @param draining true to drain, false to undrain
+     * @param change   who asks, and how
+     * @return what it did (nothing when the server already was in that state)
+     * @throws ApiException 404 when there is none
+     */
+    public synchronized ChangeResult setDraining(String name, boolean draining, Change change) {
         requireServer(name);
         Set<String> names = new HashSet<>(state.draining());
         if (draining ? names.add(name) : names.remove(name)) {
-            apply(new RoutingState(state.configs(), state.servers(), names));
+            return commit(change, (draining ? "drain" : "undrain") + " servers/" + name, true, name,
+                    new RoutingState(state.configs(), state.servers(), names));
         }
+        return new ChangeResult(state, false, List.of());
     }
 
     /**
@@ -236,11 +400,24 @@ public final class ControlPlane {
         }
     }
 
-    /** Validates, persists, publishes; on any failure nothing changes. */
-    private void apply(RoutingState next) {
-        List<String> problems = RoutingConfigCheck.problems(new QuicLbSettings(next.configs()), next.servers());
+    /**
+     * Validates, judges, persists, publishes and audits; on any failure nothing changes. A dry run stops after
+     * judging.
+     */
+    private ChangeResult commit(Change change, String action, boolean server, String name, RoutingState next) {
+        List<String> problems = RoutingConfigCheck.check(new QuicLbSettings(next.configs()), next.servers(), own.get())
+                .stream().map(p -> p.inApi(server, name)).toList();
         if (!problems.isEmpty()) {
             throw new ApiException(ApiException.UNPROCESSABLE, problems);
+        }
+        List<String> breaks = guard.breaks(state, next);
+        if (!breaks.isEmpty() && !change.force()) {
+            List<String> errors = new ArrayList<>(breaks);
+            errors.add("force: to apply it anyway, repeat the request with ?force=true");
+            throw new ApiException(ApiException.CONFLICT, errors);
+        }
+        if (change.dryRun()) {
+            return new ChangeResult(next, false, breaks);
         }
         try {
             store.save(next);
@@ -249,10 +426,17 @@ public final class ControlPlane {
             throw new ApiException(ApiException.UNAVAILABLE,
                     List.of("state file could not be written; nothing changed: " + e.getMessage()));
         }
+        RoutingState before = state;
         down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
         routing.publish(next, down, downSockets);
         state = next;
         onChange.run();
+        audit.record(change.actor(), action, Redacted.of(before, server, name), Redacted.of(next, server, name),
+                breaks);
+        if (!breaks.isEmpty()) {
+            LOG.warn("forced change {} by {} breaks: {}", action, change.actor(), String.join("; ", breaks));
+        }
+        return new ChangeResult(next, true, breaks);
     }
 
     private static boolean sameHex(String a, String b) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,18 +33,21 @@ final class DemoClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final InetSocketAddress appliance;
-    private final URI prometheus;
+    private final URI stats;
+    private final String token;
     private final PrintStream out;
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     /**
      * @param appliance  the appliance's listener
-     * @param prometheus its {@code /admin/prometheus} URL
+     * @param stats      its {@code /api/v1/stats} URL
+     * @param token      a read or admin token for it, or null: then no counters are shown
      * @param out        where the report goes
      */
-    DemoClient(InetSocketAddress appliance, URI prometheus, PrintStream out) {
+    DemoClient(InetSocketAddress appliance, URI stats, String token, PrintStream out) {
         this.appliance = appliance;
-        this.prometheus = prometheus;
+        this.stats = stats;
+        this.token = token;
         this.out = out;
     }
 
@@ -125,34 +130,42 @@ final class DemoClient {
         return null;
     }
 
-    /** @return the appliance's forwarder totals, by Prometheus name */
+    /**
+     * @return the appliance's forwarder totals from {@code GET /api/v1/stats}, by counter name (e.g.
+     *         {@code routed-to-thread}); empty without a token
+     */
     Map<String, Long> counters() throws IOException, InterruptedException {
+        Map<String, Long> totals = new LinkedHashMap<>();
+        if (token == null) {
+            return totals;
+        }
         HttpResponse<String> response;
         try {
-            response = admin.send(HttpRequest.newBuilder(prometheus).timeout(TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            response = admin.send(HttpRequest.newBuilder(stats).timeout(TIMEOUT)
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IOException("cannot read the appliance's counters at " + prometheus
+            throw new IOException("cannot read the appliance's counters at " + stats
                     + " (is it running with this configuration?): " + e, e);
         }
         if (response.statusCode() != 200) {
-            throw new IOException("GET " + prometheus + " answered " + response.statusCode());
+            throw new IOException("GET " + stats + " answered " + response.statusCode() + " (the demo uses"
+                    + " api.readToken from the same config.yml)");
         }
-        Map<String, Long> totals = new LinkedHashMap<>();
-        for (String line : response.body().split("\n")) {
-            String[] parts = line.split(" ");
-            if (parts.length == 2 && parts[0].startsWith("quiclb_forwarder_") && !parts[0].contains("_worker_")) {
-                totals.put(parts[0].substring("quiclb_forwarder_".length()), (long) Double.parseDouble(parts[1]));
-            }
-        }
+        JsonNode counters = new ObjectMapper().readTree(response.body()).path("counters");
+        counters.properties().forEach(e -> totals.put(e.getKey(), e.getValue().asLong()));
         return totals;
     }
 
     private void printCounters(Map<String, Long> before, Map<String, Long> after) {
-        out.println("appliance counters, change during the demo (" + prometheus + "):");
+        if (token == null) {
+            out.println("appliance counters not shown: set api.readToken (QUICLB_READ_TOKEN) for both the appliance"
+                    + " and the demo");
+            return;
+        }
+        out.println("appliance counters, change during the demo (" + stats + "):");
         after.forEach((name, value) -> {
             long delta = value - before.getOrDefault(name, 0L);
-            if (delta != 0 && !name.equals("flows")) {
+            if (delta != 0) {
                 out.println("  " + name + " +" + delta);
             }
         });

@@ -38,7 +38,9 @@ public final class DemoCommand extends ConfiguredCommand<QuicLbConfiguration> {
         if (listener.getAddress().isAnyLocalAddress()) {
             listener = new InetSocketAddress("127.0.0.1", listener.getPort());
         }
-        String failure = new DemoClient(listener, prometheusUri(configuration.getServerFactory()), System.out)
+        String token = configuration.getApi().readToken() != null ? configuration.getApi().readToken()
+                : configuration.getApi().adminToken();
+        String failure = new DemoClient(listener, statsUri(configuration.getServerFactory()), token, System.out)
                 .run(REQUESTS);
         if (failure != null) {
             throw new DemoFailedException(failure);
@@ -52,27 +54,29 @@ public final class DemoCommand extends ConfiguredCommand<QuicLbConfiguration> {
         cli.getStdErr().println("quiclb demo failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
     }
 
-    /** @return the admin connector's Prometheus URL, from the {@code server} section */
-    static URI prometheusUri(ServerFactory server) {
+    /** @return the API's stats URL on the application connector, from the {@code server} section */
+    static URI statsUri(ServerFactory server) {
         ConnectorFactory connector;
-        String adminPath;
+        String contextPath;
         if (server instanceof SimpleServerFactory simple) {
             connector = simple.getConnector();
-            adminPath = simple.getAdminContextPath();
-        } else if (server instanceof DefaultServerFactory standard && !standard.getAdminConnectors().isEmpty()) {
-            connector = standard.getAdminConnectors().get(0);
-            adminPath = standard.getAdminContextPath();
+            contextPath = simple.getApplicationContextPath();
+        } else if (server instanceof DefaultServerFactory standard
+                && !standard.getApplicationConnectors().isEmpty()) {
+            connector = standard.getApplicationConnectors().get(0);
+            contextPath = standard.getApplicationContextPath();
         } else {
-            throw new IllegalArgumentException("the demo needs a simple or default server with an admin connector");
+            throw new IllegalArgumentException("the demo needs a simple or default server with an application"
+                    + " connector");
         }
         if (!(connector instanceof HttpConnectorFactory http) || connector instanceof HttpsConnectorFactory) {
-            throw new IllegalArgumentException("the demo reads counters over plain HTTP; the admin connector is "
+            throw new IllegalArgumentException("the demo reads counters over plain HTTP; the connector is "
                     + connector.getClass().getSimpleName());
         }
         String host = http.getBindHost() == null || http.getBindHost().isEmpty()
                 || http.getBindHost().equals("0.0.0.0") || http.getBindHost().equals("::")
                 ? "127.0.0.1" : http.getBindHost();
-        String path = (adminPath.endsWith("/") ? adminPath : adminPath + "/") + "prometheus";
+        String path = (contextPath.endsWith("/") ? contextPath : contextPath + "/") + "api/v1/stats";
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.getPort() + path);
     }
 

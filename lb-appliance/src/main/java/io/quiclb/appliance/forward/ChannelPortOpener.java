@@ -21,12 +21,14 @@ final class ChannelPortOpener implements PortOpener {
     private final EventLoop eventLoop;
     private final Transport transport;
     private final int maxDatagramSize;
+    private final OwnUpstreamPorts ownPorts;
     private Worker worker;
 
-    ChannelPortOpener(EventLoop eventLoop, Transport transport, int maxDatagramSize) {
+    ChannelPortOpener(EventLoop eventLoop, Transport transport, int maxDatagramSize, OwnUpstreamPorts ownPorts) {
         this.eventLoop = eventLoop;
         this.transport = transport;
         this.maxDatagramSize = maxDatagramSize;
+        this.ownPorts = ownPorts;
     }
 
     /** @param worker the worker whose replies these sockets carry (set once, before the first open) */
@@ -56,6 +58,9 @@ final class ChannelPortOpener implements PortOpener {
             channel.close();
             throw failure(bound, "bind");
         }
+        int local = channel.localAddress().getPort();
+        ownPorts.opened(local);
+        channel.closeFuture().addListener(closed -> ownPorts.closed(local));
         return channel;
     }
 

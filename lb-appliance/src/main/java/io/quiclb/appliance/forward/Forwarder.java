@@ -12,6 +12,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.quiclb.appliance.capacity.Capacity;
 import io.quiclb.appliance.config.ForwarderSettings;
+import io.quiclb.appliance.config.HostInterfaces;
 import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.decision.DecisionTables;
 import io.quiclb.appliance.guard.HandshakeBudget;
@@ -98,9 +99,13 @@ public final class Forwarder implements Managed {
                 Math.max(MIN_DECISION_ENTRIES, 2 * settings.maxFlows())));
         long confirmedIdle = settings.flowIdleTimeout().toNanoseconds();
         long unconfirmedIdle = settings.unconfirmedFlowIdleTimeout().toNanoseconds();
+        java.util.Set<java.net.InetAddress> local = new java.util.HashSet<>(settings.upstreamSourceAddresses());
+        local.addAll(HostInterfaces.addresses(false));
+        local.addAll(HostInterfaces.addresses(true));
+        OwnUpstreamPorts ownPorts = new OwnUpstreamPorts(local);
         Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits,
                 settings.upstreamSourceAddresses(), maxTableEntries, unconfirmedIdle, confirmedIdle,
-                settings.maxDatagramSize());
+                settings.maxDatagramSize(), ownPorts);
         group = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("quiclb-worker"),
                 transport.ioHandlerFactory());
         // What the settings ask for and the transport can do: decided once, used for every worker and listener.
@@ -109,7 +114,8 @@ public final class Forwarder implements Managed {
         int index = 0;
         for (EventExecutor executor : group) {
             EventLoop eventLoop = (EventLoop) executor;
-            ChannelPortOpener opener = new ChannelPortOpener(eventLoop, transport, settings.maxDatagramSize());
+            ChannelPortOpener opener = new ChannelPortOpener(eventLoop, transport, settings.maxDatagramSize(),
+                    ownPorts);
             Worker worker = new Worker(index++, eventLoop, opener, shared);
             opener.setWorker(worker);
             worker.setGso(gso);

@@ -45,6 +45,11 @@ public enum ForwarderCounter {
      * NIO) and that has no socket of its own yet: no reply could leave from the right address.
      */
     DROPPED_UNKNOWN_DESTINATION("dropped.unknown-destination", Kind.DROPPED),
+    /**
+     * The datagram came from one of the appliance's own upstream sockets: a server address leads back to a listener
+     * (a forwarding loop). Logged once per interval; fix the server's address.
+     */
+    DROPPED_LOOP("dropped.loop", Kind.DROPPED),
     /** The data path threw: a bug, logged (the first few with stack traces). Should stay 0. */
     DROPPED_INTERNAL_ERROR("dropped.internal-error", Kind.DROPPED),
 

@@ -50,6 +50,7 @@ final class Worker {
     private static final int LOG_TABLE_FULL = 1;
     private static final int LOG_SEND = 2;
     private static final int LOG_RECEIVE = 3;
+    private static final int LOG_LOOP = 4;
 
     private final int index;
     private final EventLoop eventLoop;
@@ -60,11 +61,12 @@ final class Worker {
     private final UpstreamPorts ports;
     private final WorkerCounters counters = new WorkerCounters();
     private final FlowTable flows;
-    private final IntervalLog pacing = new IntervalLog(4);
+    private final IntervalLog pacing = new IntervalLog(5);
     private final long unconfirmedIdleNanos;
     private final long confirmedIdleNanos;
     private final long tupleRefreshNanos;
     private final int maxDatagramSize;
+    private final OwnUpstreamPorts ownPorts;
     private final byte[] header = new byte[Router.MAX_HEADER_PREFIX_LENGTH];
     private final byte[] replyHeader = new byte[Router.HEADER_PREFIX_LENGTH];
     private final List<Flow> toFlush = new ArrayList<>();
@@ -94,6 +96,7 @@ final class Worker {
         this.confirmedIdleNanos = shared.confirmedIdleNanos();
         this.tupleRefreshNanos = shared.confirmedIdleNanos() / 4;
         this.maxDatagramSize = shared.maxDatagramSize();
+        this.ownPorts = shared.ownPorts();
     }
 
     /**
@@ -108,10 +111,11 @@ final class Worker {
      * @param unconfirmedIdleNanos idle time after which an unconfirmed flow closes
      * @param confirmedIdleNanos   idle time after which a confirmed flow closes
      * @param maxDatagramSize      receive buffer per datagram
+     * @param ownPorts             the upstream sockets' ports, to drop datagrams the appliance sent to itself
      */
     record Shared(RoutingService routing, DecisionTables decisions, LocalAddresses locals, FlowLimits limits,
                   List<java.net.InetAddress> upstreamSources, long maxTableEntries, long unconfirmedIdleNanos,
-                  long confirmedIdleNanos, int maxDatagramSize) {
+                  long confirmedIdleNanos, int maxDatagramSize, OwnUpstreamPorts ownPorts) {
     }
 
     int index() {
@@ -190,6 +194,10 @@ final class Worker {
         }
         final RouteTable table = routing.current();
         final InetSocketAddress client = packet.sender();
+        if (ownPorts.isOwn(client)) {
+            loop(packet, client);
+            return;
+        }
         final ForwarderCounter outcome = router.route(table, header, headerLength, client, local, now);
         if (outcome.isDrop()) {
             drop(packet, outcome);
@@ -445,6 +453,16 @@ final class Worker {
         if (times > 0) {
             LOG.warn("forwarder worker {}: {} routing decision(s) not recorded: a draft-21 §4.2 table is full; raise"
                     + " forwarder.maxFlows or lower forwarder.flowIdleTimeout", index, times);
+        }
+    }
+
+    private void loop(DatagramPacket packet, InetSocketAddress sender) {
+        drop(packet, ForwarderCounter.DROPPED_LOOP);
+        long times = pacing.due(LOG_LOOP, now);
+        if (times > 0) {
+            LOG.warn("forwarder worker {}: {} datagram(s) came from the appliance's own upstream socket {}: a server"
+                    + " address leads back to a listener (a forwarding loop); dropped. Fix that server's address",
+                    index, times, sender);
         }
     }
 

@@ -11,18 +11,26 @@ import io.quiclb.appliance.control.ApiException;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.route.RoutingService;
-import io.quiclb.appliance.route.ServerHandle;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
-import jakarta.validation.Valid;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quiclb.appliance.auth.BearerAuthFilter;
+import io.quiclb.appliance.control.Change;
+import io.quiclb.appliance.control.ChangeResult;
+import io.quiclb.appliance.input.MergePatch;
+import io.quiclb.appliance.input.StrictJson;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
@@ -32,7 +40,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * {@code /api/v1/servers}: the backend servers, draining, and what each must configure to issue CIDs.
+ * {@code /api/v1/servers}: the backend servers, draining, and what each must configure to issue CIDs. Every change
+ * takes {@code ?dryRun=true} and, when it would break live connections, needs {@code ?force=true}
+ * ({@link io.quiclb.appliance.control.ChangeGuard}).
  *
  * <p><b>Thread safety:</b> stateless; the control plane serializes changes.
  */
@@ -42,22 +52,25 @@ public final class ServerResource {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ControlPlane control;
-    private final RoutingService routing;
+    private final Changes changes;
+    private final StrictJson json;
 
     /**
      * @param control the control plane
      * @param routing the routing service, for forwarded counts
+     * @param json    reads merged patches strictly
      */
-    public ServerResource(ControlPlane control, RoutingService routing) {
+    public ServerResource(ControlPlane control, RoutingService routing, StrictJson json) {
         this.control = control;
-        this.routing = routing;
+        this.changes = new Changes(control, routing);
+        this.json = json;
     }
 
     /** @return every server */
     @GET
     public List<ServerView> list() {
         RoutingState state = control.state();
-        return state.servers().stream().map(s -> view(s, state)).toList();
+        return state.servers().stream().map(s -> changes.view(s, state)).toList();
     }
 
     /**
@@ -68,19 +81,58 @@ public final class ServerResource {
     @Path("{name}")
     public ServerView get(@PathParam("name") String name) {
         RoutingState state = control.state();
-        return view(find(state, name), state);
+        return changes.view(find(state, name), state);
     }
 
     /**
-     * Adds or replaces a server.
+     * Adds or replaces a server: fields left out get their defaults (no thread sockets, Version Negotiation probes).
+     * To change some fields only, use PATCH.
      *
      * @param name    its name
      * @param request its addresses and server IDs
-     * @return the server as stored
+     * @param force   {@code true} to apply it even when it would make live CIDs unroutable
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return the server as stored, or the dry run's answer
      */
     @PUT
     @Path("{name}")
-    public ServerView put(@PathParam("name") String name, @Valid @NotNull ServerRequest request) {
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Object put(@PathParam("name") String name, @NotNull ServerRequest request,
+                      @QueryParam("force") String force, @QueryParam("dryRun") String dryRun,
+                      @Context ContainerRequestContext context, @Context HttpServletRequest http) {
+        return apply("PUT", name, request, Changes.of(context, http, force, dryRun));
+    }
+
+    /**
+     * Changes some fields of a server: a JSON Merge Patch (RFC 7396) of its PUT body. Fields left out keep their
+     * values; {@code serverIds} merges by config ID ({@code {"serverIds": {"1": "0b01", "0": null}}} adds a server
+     * ID in config 1 and removes the one in config 0); {@code threadSockets}, an array, is replaced whole.
+     *
+     * @param name    its name
+     * @param patch   the fields to change
+     * @param force   {@code true} to apply it even when it would make live CIDs unroutable
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return the server as stored, or the dry run's answer
+     */
+    @PATCH
+    @Path("{name}")
+    @Consumes({MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON})
+    public Object patch(@PathParam("name") String name, @NotNull MergePatch patch,
+                        @QueryParam("force") String force, @QueryParam("dryRun") String dryRun,
+                        @Context ContainerRequestContext context, @Context HttpServletRequest http) {
+        Change change = Changes.of(context, http, force, dryRun);
+        ServerEntry current = find(control.state(), name);
+        ServerRequest now = new ServerRequest(current.address().toString(), current.serverIds(),
+                current.threadSockets().stream().map(HostPort::toString).toList(), current.probe().configName());
+        ServerRequest next = json.convert((ObjectNode) patch.applyTo(json.toObject(now)), ServerRequest.class);
+        return apply("PATCH", name, next, change);
+    }
+
+    private Object apply(String method, String name, ServerRequest request, Change change) {
         List<String> errors = new ArrayList<>();
         if (!NAME.matcher(name).matches()) {
             errors.add("name: must be 1..64 of A-Z a-z 0-9 . _ -: " + name);
@@ -102,45 +154,64 @@ public final class ServerResource {
         if (!errors.isEmpty()) {
             throw new ApiException(ApiException.UNPROCESSABLE, errors);
         }
-        control.putServer(new ServerEntry(name, address, request.serverIds(), sockets, probe));
-        return get(name);
+        ChangeResult result = control.putServer(new ServerEntry(name, address, request.serverIds(), sockets, probe),
+                method, change);
+        return change.dryRun() ? changes.dryRun(result) : get(name);
     }
 
     /**
-     * @param name a server's name
-     * @return 204
+     * @param name    a server's name
+     * @param force   {@code true} to delete it even when it still gets datagrams
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return 204, or the dry run's answer
      */
     @DELETE
     @Path("{name}")
-    public Response delete(@PathParam("name") String name) {
-        control.deleteServer(name);
-        return Response.noContent().build();
+    public Response delete(@PathParam("name") String name, @QueryParam("force") String force,
+                           @QueryParam("dryRun") String dryRun, @Context ContainerRequestContext context,
+                           @Context HttpServletRequest http) {
+        Change change = Changes.of(context, http, force, dryRun);
+        ChangeResult result = control.deleteServer(name, change);
+        return change.dryRun() ? Response.ok(changes.dryRun(result)).build() : Response.noContent().build();
     }
 
     /**
      * Stops new first flights to the server; datagrams whose CIDs name it still reach it.
      *
-     * @param name a server's name
-     * @return the server
+     * @param name    a server's name
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return the server, or the dry run's answer
      */
     @POST
     @Path("{name}/drain")
-    public ServerView drain(@PathParam("name") String name) {
-        control.setDraining(name, true);
-        return get(name);
+    public Object drain(@PathParam("name") String name, @QueryParam("dryRun") String dryRun,
+                        @Context ContainerRequestContext context, @Context HttpServletRequest http) {
+        return draining(name, true, Changes.of(context, http, null, dryRun));
     }
 
     /**
      * Lets the server take new first flights again.
      *
-     * @param name a server's name
-     * @return the server
+     * @param name    a server's name
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return the server, or the dry run's answer
      */
     @POST
     @Path("{name}/undrain")
-    public ServerView undrain(@PathParam("name") String name) {
-        control.setDraining(name, false);
-        return get(name);
+    public Object undrain(@PathParam("name") String name, @QueryParam("dryRun") String dryRun,
+                          @Context ContainerRequestContext context, @Context HttpServletRequest http) {
+        return draining(name, false, Changes.of(context, http, null, dryRun));
+    }
+
+    private Object draining(String name, boolean draining, Change change) {
+        ChangeResult result = control.setDraining(name, draining, change);
+        return change.dryRun() ? changes.dryRun(result) : get(name);
     }
 
     /**
@@ -170,25 +241,6 @@ public final class ServerResource {
                     config.keyFingerprint(), key));
         }
         return views;
-    }
-
-    private ServerView view(ServerEntry server, RoutingState state) {
-        long forwarded = 0;
-        for (ServerHandle handle : routing.current().servers()) {
-            if (handle.name().equals(server.name())) {
-                forwarded = handle.forwarded().sum();
-            }
-        }
-        List<Integer> threadSocketsDown = new java.util.ArrayList<>();
-        for (int thread = 0; thread < server.threadSockets().size(); thread++) {
-            if (control.isThreadSocketDown(server.threadSockets().get(thread).resolve())) {
-                threadSocketsDown.add(thread);
-            }
-        }
-        return new ServerView(server.name(), server.address().toString(), server.serverIds(),
-                server.threadSockets().stream().map(HostPort::toString).toList(),
-                state.draining().contains(server.name()), control.isHealthy(server.name()), threadSocketsDown,
-                forwarded, server.probe().configName());
     }
 
     private static ServerEntry find(RoutingState state, String name) {

@@ -20,6 +20,8 @@ import java.util.List;
  * <p><b>Thread safety:</b> used by one test thread.
  */
 final class DemoAppliance implements AutoCloseable {
+    /** The read token the appliance is configured with. */
+    static final String READ_TOKEN = "demo-read-token-0123456789";
     private final DropwizardTestSupport<QuicLbConfiguration> app;
     private final int listenerPort;
 
@@ -54,9 +56,10 @@ final class DemoAppliance implements AutoCloseable {
                 %s
                 api:
                   stateFile: %s
+                  readToken: %s
                 demo:
                   backends: true
-                """.formatted(listenerPort, servers, directory.resolve("state.json")));
+                """.formatted(listenerPort, servers, directory.resolve("state.json"), READ_TOKEN));
         app = new DropwizardTestSupport<>(QuicLbApplication.class, config.toString());
         app.before();
     }
@@ -66,9 +69,9 @@ final class DemoAppliance implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", listenerPort);
     }
 
-    /** @return its Prometheus endpoint */
-    URI prometheus() {
-        return URI.create("http://127.0.0.1:" + app.getAdminPort() + "/admin/prometheus");
+    /** @return its stats endpoint (needs {@link #READ_TOKEN}) */
+    URI stats() {
+        return URI.create("http://127.0.0.1:" + app.getLocalPort() + "/api/v1/stats");
     }
 
     @Override

@@ -32,7 +32,7 @@ class DemoTest {
             throws Exception {
         try (DemoAppliance appliance = new DemoAppliance(directory)) {
             ByteArrayOutputStream output = new ByteArrayOutputStream();
-            String failure = new DemoClient(appliance.listener(), appliance.prometheus(),
+            String failure = new DemoClient(appliance.listener(), appliance.stats(), DemoAppliance.READ_TOKEN,
                     new PrintStream(output, true, StandardCharsets.UTF_8)).run(2);
             String report = output.toString(StandardCharsets.UTF_8);
             assertNull(failure, report);
@@ -43,27 +43,27 @@ class DemoTest {
             }
             assertEquals(4, answers, report);
             assertTrue(report.contains("active migration"), report);
-            assertTrue(report.contains("routed_to_thread +"), "counters show routing to thread sockets: " + report);
+            assertTrue(report.contains("routed-to-thread +"), "counters show routing to thread sockets: " + report);
         }
     }
 
     @Test
-    void shouldFindThePrometheusEndpointOfTheAdminConnector() {
+    void shouldFindTheStatsEndpointOfTheApplicationConnector() {
         SimpleServerFactory simple = new SimpleServerFactory();
         HttpConnectorFactory connector = new HttpConnectorFactory();
         connector.setBindHost("127.0.0.1");
         connector.setPort(8080);
         simple.setConnector(connector);
-        simple.setAdminContextPath("/admin");
-        assertEquals(URI.create("http://127.0.0.1:8080/admin/prometheus"), DemoCommand.prometheusUri(simple));
+        simple.setApplicationContextPath("/");
+        assertEquals(URI.create("http://127.0.0.1:8080/api/v1/stats"), DemoCommand.statsUri(simple));
 
         DefaultServerFactory standard = new DefaultServerFactory();
-        HttpConnectorFactory admin = new HttpConnectorFactory();
-        admin.setPort(8081);
-        standard.setAdminConnectors(List.of(admin));
-        assertEquals(URI.create("http://127.0.0.1:8081/prometheus"), DemoCommand.prometheusUri(standard));
+        HttpConnectorFactory application = new HttpConnectorFactory();
+        application.setPort(8090);
+        standard.setApplicationConnectors(List.of(application));
+        assertEquals(URI.create("http://127.0.0.1:8090/api/v1/stats"), DemoCommand.statsUri(standard));
 
         simple.setConnector(new HttpsConnectorFactory());
-        assertThrows(IllegalArgumentException.class, () -> DemoCommand.prometheusUri(simple));
+        assertThrows(IllegalArgumentException.class, () -> DemoCommand.statsUri(simple));
     }
 }

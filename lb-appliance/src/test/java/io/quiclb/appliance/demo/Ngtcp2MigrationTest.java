@@ -43,7 +43,7 @@ class Ngtcp2MigrationTest {
         Path downloads = Files.createDirectory(directory.resolve("downloads"));
         Path log = directory.resolve("gtlsclient.log");
         try (DemoAppliance appliance = new DemoAppliance(directory)) {
-            DemoClient counters = new DemoClient(appliance.listener(), appliance.prometheus(),
+            DemoClient counters = new DemoClient(appliance.listener(), appliance.stats(), DemoAppliance.READ_TOKEN,
                     new PrintStream(PrintStream.nullOutputStream(), true, StandardCharsets.UTF_8));
             Map<String, Long> before = counters.counters();
             Process client = new ProcessBuilder(CLIENT.toString(), "--exit-on-all-streams-close", "--timeout=5s",
@@ -70,10 +70,10 @@ class Ngtcp2MigrationTest {
             assertEquals(dcids.get(dcids.size() - 1), field(b, "cid"), b);
 
             Map<String, Long> after = counters.counters();
-            assertEquals(2, after.get("flows_opened") - before.get("flows_opened"),
+            assertEquals(2, after.get("flows-opened") - before.get("flows-opened"),
                     "one NAT flow before the migration and one after");
-            assertTrue(after.get("routed_to_thread") - before.get("routed_to_thread") > 0);
-            assertEquals(0, after.get("unroutable_short_no_server_for_sid") - before.get("unroutable_short_no_server_for_sid"));
+            assertTrue(after.get("routed-to-thread") - before.get("routed-to-thread") > 0);
+            assertEquals(0, after.get("unroutable-short.no-server-for-sid") - before.get("unroutable-short.no-server-for-sid"));
         }
     }
 

@@ -77,7 +77,7 @@ class ListenerHandlerTest {
     private Worker newWorker(FlowLimits flowLimits, long unconfirmedIdleNanos) {
         decisions = new DecisionTables(100);
         Worker.Shared shared = new Worker.Shared(routing, decisions, LocalAddresses.of(List.of(LISTENER)), flowLimits,
-                List.of(), 100, unconfirmedIdleNanos, HOUR, 2048);
+                List.of(), 100, unconfirmedIdleNanos, HOUR, 2048, new OwnUpstreamPorts(java.util.Set.of()));
         Worker[] self = new Worker[1];
         Worker created = new Worker(0, listener.eventLoop(), (port, bindAddress) -> {
             EmbeddedChannel channel = new EmbeddedChannel(new UpstreamHandler(self[0], port));

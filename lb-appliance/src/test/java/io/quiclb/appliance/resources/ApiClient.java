@@ -25,11 +25,16 @@ final class ApiClient {
     }
 
     Reply call(String method, String path, String token, String body) throws IOException, InterruptedException {
+        return call(method, path, token, body, "application/json");
+    }
+
+    Reply call(String method, String path, String token, String body, String contentType)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json");
+                .header("Content-Type", contentType);
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -37,7 +42,8 @@ final class ApiClient {
         // connection, and a pooled client could race to reuse it.
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode node = response.body().isEmpty() ? null : json.readTree(response.body());
+        boolean isJson = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+        JsonNode node = response.body().isEmpty() || !isJson ? null : json.readTree(response.body());
         return new Reply(response.statusCode(), response.body(), node);
     }
 

@@ -197,7 +197,8 @@ class ApiTest {
     void shouldExposeMetricsToPrometheus() throws Exception {
         java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort()
-                        + "/admin/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        + "/admin/prometheus")).header("Authorization", "Bearer " + ApiClient.READ).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
         assertTrue(response.body().contains("# TYPE quiclb_forwarder_received gauge\nquiclb_forwarder_received "),
@@ -224,7 +225,8 @@ class ApiTest {
         }), "panic mode never shown in /api/v1/stats");
         java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort()
-                        + "/admin/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        + "/admin/prometheus")).header("Authorization", "Bearer " + ApiClient.READ).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("\nquiclb_routing_panic 1\n"), metrics.body());
         assertTrue(stats.json().get("capacity").get("flows").asLong() > 0, stats.body());
         assertEquals(0, stats.json().get("flowsUnconfirmed").asLong());

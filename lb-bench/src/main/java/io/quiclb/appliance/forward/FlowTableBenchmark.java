@@ -84,7 +84,8 @@ public class FlowTableBenchmark {
         listener = new EmbeddedChannel();
         FlowLimits limits = new FlowLimits(flows, new HandshakeBudget(flows, 0), new SocketBudget(flows));
         Worker.Shared shared = new Worker.Shared(routing, new DecisionTables(flows), LocalAddresses.of(List.of(LISTENER)),
-                limits, List.of(), flows, TimeUnit.HOURS.toNanos(1), TimeUnit.HOURS.toNanos(1), 2048);
+                limits, List.of(), flows, TimeUnit.HOURS.toNanos(1), TimeUnit.HOURS.toNanos(1), 2048,
+                new OwnUpstreamPorts(java.util.Set.of()));
         Worker[] self = new Worker[1];
         upstream = new EmbeddedChannel();
         Worker worker = new Worker(0, listener.eventLoop(), (port, bindAddress) -> upstream, shared);

@@ -64,7 +64,8 @@ public class ListenerHandlerBenchmark {
         listener = new EmbeddedChannel();
         FlowLimits limits = new FlowLimits(10, new HandshakeBudget(10, 0), new SocketBudget(10));
         Worker.Shared shared = new Worker.Shared(routing, new DecisionTables(10), LocalAddresses.of(List.of(LISTENER)),
-                limits, List.of(), 10, TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(60), 2048);
+                limits, List.of(), 10, TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(60), 2048,
+                new OwnUpstreamPorts(java.util.Set.of()));
         Worker[] self = new Worker[1];
         Worker worker = new Worker(0, listener.eventLoop(), (port, bindAddress) -> {
             upstream = new EmbeddedChannel(new UpstreamHandler(self[0], port));

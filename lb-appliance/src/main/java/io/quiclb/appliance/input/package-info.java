@@ -1,0 +1,2 @@
+/** Strict reading of REST API request bodies: size limit, unknown fields, types, validation, JSON Merge Patch. */
+package io.quiclb.appliance.input;
