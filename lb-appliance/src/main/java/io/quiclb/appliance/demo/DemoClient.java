@@ -15,6 +15,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tech.kwik.core.QuicClientConnection;
 import tech.kwik.core.impl.QuicClientConnectionImpl;
 import tech.kwik.flupke.impl.Http3ClientConnectionImpl;
@@ -29,6 +32,10 @@ import tech.kwik.flupke.impl.Http3ClientConnectionImpl;
  */
 final class DemoClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** A sample of a forwarder counter family in the Prometheus text format: name, labels, value. */
+    private static final Pattern COUNTER_SAMPLE =
+            Pattern.compile("quiclb_forwarder_([a-z0-9_]+_total)(?:\\{(.*)})? (\\S+)");
+    private static final Pattern WORKER_LABEL = Pattern.compile("worker=\"[0-9]+\"");
 
     private final InetSocketAddress appliance;
     private final URI prometheus;
@@ -125,7 +132,11 @@ final class DemoClient {
         return null;
     }
 
-    /** @return the appliance's forwarder totals, by Prometheus name */
+    /**
+     * @return the appliance's forwarder counters summed over workers, by series without the
+     *         {@code quiclb_forwarder_} prefix and the {@code worker} label, e.g. {@code flows_opened_total} or
+     *         {@code routed_total{via="thread"}}
+     */
     Map<String, Long> counters() throws IOException, InterruptedException {
         HttpResponse<String> response;
         try {
@@ -138,11 +149,14 @@ final class DemoClient {
         if (response.statusCode() != 200) {
             throw new IOException("GET " + prometheus + " answered " + response.statusCode());
         }
-        Map<String, Long> totals = new LinkedHashMap<>();
+        Map<String, Long> totals = new TreeMap<>();
         for (String line : response.body().split("\n")) {
-            String[] parts = line.split(" ");
-            if (parts.length == 2 && parts[0].startsWith("quiclb_forwarder_") && !parts[0].contains("_worker_")) {
-                totals.put(parts[0].substring("quiclb_forwarder_".length()), (long) Double.parseDouble(parts[1]));
+            Matcher sample = COUNTER_SAMPLE.matcher(line);
+            if (sample.matches()) {
+                String labels = sample.group(2) == null ? "" : WORKER_LABEL.matcher(sample.group(2)).replaceAll("")
+                        .replaceAll(",,", ",").replaceAll("^,|,$", "");
+                String series = sample.group(1) + (labels.isEmpty() ? "" : "{" + labels + "}");
+                totals.merge(series, (long) Double.parseDouble(sample.group(3)), Long::sum);
             }
         }
         return totals;
@@ -152,7 +166,7 @@ final class DemoClient {
         out.println("appliance counters, change during the demo (" + prometheus + "):");
         after.forEach((name, value) -> {
             long delta = value - before.getOrDefault(name, 0L);
-            if (delta != 0 && !name.equals("flows")) {
+            if (delta != 0) {
                 out.println("  " + name + " +" + delta);
             }
         });

@@ -43,7 +43,8 @@ class DemoTest {
             }
             assertEquals(4, answers, report);
             assertTrue(report.contains("active migration"), report);
-            assertTrue(report.contains("routed_to_thread +"), "counters show routing to thread sockets: " + report);
+            assertTrue(report.contains("routed_total{via=\"thread\"} +"),
+                    "counters show routing to thread sockets: " + report);
         }
     }
 

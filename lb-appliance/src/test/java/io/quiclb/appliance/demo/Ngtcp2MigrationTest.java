@@ -70,10 +70,11 @@ class Ngtcp2MigrationTest {
             assertEquals(dcids.get(dcids.size() - 1), field(b, "cid"), b);
 
             Map<String, Long> after = counters.counters();
-            assertEquals(2, after.get("flows_opened") - before.get("flows_opened"),
+            assertEquals(2, after.get("flows_opened_total") - before.get("flows_opened_total"),
                     "one NAT flow before the migration and one after");
-            assertTrue(after.get("routed_to_thread") - before.get("routed_to_thread") > 0);
-            assertEquals(0, after.get("unroutable_short_no_server_for_sid") - before.get("unroutable_short_no_server_for_sid"));
+            assertTrue(after.get("routed_total{via=\"thread\"}") - before.get("routed_total{via=\"thread\"}") > 0);
+            String noServer = "unroutable_short_total{reason=\"no-server-for-sid\"}";
+            assertEquals(0, after.get(noServer) - before.get(noServer));
         }
     }
 
