@@ -139,8 +139,8 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         environment.metrics().register("quiclb.routing.panic",
                 (com.codahale.metrics.Gauge<Integer>) () -> routing.current().panic() ? 1 : 0);
         environment.lifecycle().manage(new HealthProber(configuration.getHealth(), routing, control));
-        environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
-                .addMapping("/prometheus");
+        environment.admin().addServlet("prometheus",
+                new PrometheusServlet(environment.metrics(), forwarder, routing, control)).addMapping("/prometheus");
         Tokens tokens = new Tokens(api.readToken(), api.adminToken());
         environment.admin().addFilter("quiclb-admin-auth", new AdminPagesFilter(tokens, api.publicPages()))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");

@@ -25,6 +25,8 @@ import java.util.List;
  * quiclb.forwarder.capacity.handshakes          the handshake budget in force
  * quiclb.forwarder.capacity.sockets             the upstream socket budget
  * </pre>
+ * These serve {@code /admin/metrics}; {@code /admin/prometheus} does not use them but reads the same counters itself,
+ * with labels ({@code io.quiclb.appliance.metrics.ForwarderCollector}).
  *
  * <p><b>Thread safety:</b> the gauges read counters with opaque loads from any thread.
  */

@@ -1,78 +1,52 @@
 package io.quiclb.appliance.metrics;
 
-import com.codahale.metrics.Counting;
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.util.Map;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.forward.Forwarder;
+import io.quiclb.appliance.route.RoutingService;
 
 /**
- * {@code GET /admin/prometheus}: every numeric Dropwizard metric in the Prometheus text exposition format (0.0.4).
- * Gauges become gauges; counters, meters, timers and histograms become counters of their count. Names are the
- * Dropwizard names with every character outside {@code [a-zA-Z0-9_:]} replaced by {@code _}, e.g.
- * {@code quiclb.forwarder.dropped.too-short} → {@code quiclb_forwarder_dropped_too_short}.
+ * {@code GET /admin/prometheus}: the Prometheus Java client's servlet over a registry of the appliance's own: the
+ * forwarder ({@link ForwarderCollector}), the servers and routing ({@link RoutingCollector}), the JVM and process
+ * (the client's {@link JvmMetrics}: {@code jvm_*}, {@code process_*}) and the rest of Dropwizard's registry ({@link
+ * DropwizardBridge}). Everything is read when scraped. The servlet negotiates the format from the Accept header:
+ * the Prometheus text format 0.0.4 by default, OpenMetrics text or Prometheus protobuf when asked; {@code
+ * name[]=...} parameters select families.
  *
- * <p><b>Thread safety:</b> stateless; reads the thread-safe registry.
+ * <p><b>Thread safety:</b> the servlet container may call it from several threads at once; the collectors are
+ * immutable and read thread-safe state.
  */
-public final class PrometheusServlet extends HttpServlet {
+public final class PrometheusServlet extends PrometheusMetricsServlet {
     private static final long serialVersionUID = 1L;
 
-    private final transient MetricRegistry registry;
+    /**
+     * @param dropwizard Dropwizard's registry, for {@link DropwizardBridge}
+     * @param forwarder  the forwarder
+     * @param routing    the routing service
+     * @param control    the control plane, for servers' health and draining
+     */
+    public PrometheusServlet(MetricRegistry dropwizard, Forwarder forwarder, RoutingService routing,
+                             ControlPlane control) {
+        super(registry(dropwizard, forwarder, routing, control));
+    }
 
     /**
-     * @param registry the metrics to expose
+     * @param dropwizard Dropwizard's registry
+     * @param forwarder  the forwarder
+     * @param routing    the routing service
+     * @param control    the control plane
+     * @return a new registry holding everything {@code /admin/prometheus} exports
      */
-    public PrometheusServlet(MetricRegistry registry) {
-        this.registry = registry;
-    }
-
-    @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
-        response.setHeader("Cache-Control", "must-revalidate,no-cache,no-store");
-        try (PrintWriter out = response.getWriter()) {
-            for (Map.Entry<String, Metric> entry : registry.getMetrics().entrySet()) {
-                String name = name(entry.getKey());
-                Metric metric = entry.getValue();
-                if (metric instanceof Gauge<?> gauge) {
-                    Object value = gauge.getValue();
-                    if (value instanceof Number number) {
-                        write(out, name, "gauge", number.doubleValue());
-                    } else if (value instanceof Boolean flag) {
-                        write(out, name, "gauge", flag ? 1 : 0);
-                    }
-                } else if (metric instanceof Counting counting) {
-                    write(out, name + "_total", "counter", counting.getCount());
-                }
-            }
-        }
-    }
-
-    /** @return the Prometheus form of a Dropwizard metric name */
-    static String name(String dropwizardName) {
-        StringBuilder name = new StringBuilder(dropwizardName.length());
-        for (int i = 0; i < dropwizardName.length(); i++) {
-            char c = dropwizardName.charAt(i);
-            boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':'
-                    || c >= '0' && c <= '9' && i > 0;
-            name.append(allowed ? c : '_');
-        }
-        return name.toString();
-    }
-
-    private static void write(PrintWriter out, String name, String type, double value) {
-        out.print("# TYPE ");
-        out.print(name);
-        out.print(' ');
-        out.println(type);
-        out.print(name);
-        out.print(' ');
-        out.println(value == Math.rint(value) && !Double.isInfinite(value) ? Long.toString((long) value)
-                : Double.toString(value));
+    public static PrometheusRegistry registry(MetricRegistry dropwizard, Forwarder forwarder, RoutingService routing,
+                                              ControlPlane control) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new ForwarderCollector(forwarder));
+        registry.register(new RoutingCollector(routing, control));
+        JvmMetrics.builder().register(registry);
+        registry.register(new DropwizardBridge(dropwizard));
+        return registry;
     }
 }

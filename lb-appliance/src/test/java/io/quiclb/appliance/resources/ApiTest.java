@@ -201,10 +201,11 @@ class ApiTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
-        assertTrue(response.body().contains("# TYPE quiclb_forwarder_received gauge\nquiclb_forwarder_received "),
+        assertTrue(response.body().contains(
+                "# TYPE quiclb_forwarder_received_total counter\nquiclb_forwarder_received_total{worker=\"0\"} "),
                 response.body());
-        assertTrue(response.body().contains("quiclb_forwarder_dropped_too_short "));
-        assertTrue(response.body().contains("quiclb_forwarder_server_s1_forwarded "));
+        assertTrue(response.body().contains("quiclb_forwarder_dropped_total{reason=\"too-short\",worker=\"0\"} "));
+        assertTrue(response.body().contains("quiclb_server_forwarded_total{server=\"s1\"} "));
     }
 
     @Test
@@ -227,7 +228,7 @@ class ApiTest {
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort()
                         + "/admin/prometheus")).header("Authorization", "Bearer " + ApiClient.READ).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertTrue(metrics.body().contains("\nquiclb_routing_panic 1\n"), metrics.body());
+        assertTrue(metrics.body().contains("\nquiclb_routing_panic 1.0\n"), metrics.body());
         assertTrue(stats.json().get("capacity").get("flows").asLong() > 0, stats.body());
         assertEquals(0, stats.json().get("flowsUnconfirmed").asLong());
     }
