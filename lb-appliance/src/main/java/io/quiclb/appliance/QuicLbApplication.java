@@ -8,6 +8,7 @@ import io.dropwizard.core.setup.Environment;
 import io.quiclb.appliance.capacity.CapacityCheckCommand;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.lifecycle.Managed;
+import io.dropwizard.logging.common.DefaultLoggingFactory;
 import io.quiclb.appliance.audit.AuditHistory;
 import io.quiclb.appliance.auth.AdminPagesFilter;
 import io.quiclb.appliance.auth.BearerAuthFilter;
@@ -115,6 +116,12 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 name -> forwardedTo(routing, name), System::nanoTime);
         ApiSettings api = configuration.getApi();
         AuditHistory audit = new AuditHistory(api.auditHistory(), Clock.systemUTC());
+        if (!(configuration.getLoggingFactory() instanceof DefaultLoggingFactory logging)
+                || !logging.getLoggers().containsKey(AuditHistory.LOGGER)) {
+            // The audit trail stays on whatever logging.level says, unless logging.loggers names it.
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(AuditHistory.LOGGER))
+                    .setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         ControlPlane control = ControlPlane.of(routing, store, initial, () -> {
             ForwarderMetrics.syncServers(environment.metrics(), routing);
             forwarder.prepareWorkers();

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Thread safety:</b> thread-safe; {@link #record} and {@link #newest} synchronize on the history.
  */
 public final class AuditHistory {
-    private static final Logger AUDIT = LoggerFactory.getLogger("quiclb.audit");
+    /** The logger of the audit lines; INFO even when {@code logging.level} is higher, unless logging.loggers sets it. */
+    public static final String LOGGER = "quiclb.audit";
+    private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
 
     private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
