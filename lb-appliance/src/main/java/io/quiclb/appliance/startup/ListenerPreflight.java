@@ -101,9 +101,14 @@ public final class ListenerPreflight {
 
     private static String commandLine(Path process) {
         try {
-            String line = new String(Files.readAllBytes(process.resolve("cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ').trim();
-            return line.length() <= 160 ? line : line.substring(0, 157) + "...";
+            String[] args = new String(Files.readAllBytes(process.resolve("cmdline")), StandardCharsets.UTF_8)
+                    .split("\0");
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < args.length; i++) {
+                boolean classPath = i > 0 && List.of("-cp", "-classpath", "--class-path").contains(args[i - 1]);
+                line.append(i == 0 ? "" : " ").append(classPath ? "[class path]" : args[i]);
+            }
+            return line.length() <= 240 ? line.toString() : line.substring(0, 237) + "...";
         } catch (IOException e) {
             return "command line unknown";
         }

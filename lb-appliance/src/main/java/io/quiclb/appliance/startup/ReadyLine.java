@@ -50,15 +50,16 @@ public final class ReadyLine {
             }
         }.getPortDescriptorList(server);
         for (PortDescriptor port : ports) {
-            String base = port.getProtocol().toLowerCase(java.util.Locale.ROOT) + "://" + host(port.getHost()) + ":"
-                    + port.getPort();
+            String protocol = port.getProtocol().toLowerCase(java.util.Locale.ROOT);
+            String scheme = protocol.contains("ssl") || protocol.contains("https") ? "https" : "http";
+            String base = scheme + "://" + host(port.getHost()) + ":" + port.getPort();
             if (factory instanceof SimpleServerFactory simple) {
                 api = base + path(simple.getApplicationContextPath()) + "api/v1";
-                admin = base + path(simple.getAdminContextPath());
+                admin = base + simple.getAdminContextPath();
             } else if ("application".equals(port.getConnectorType()) && api == null) {
                 api = base + "/api/v1";
             } else if ("admin".equals(port.getConnectorType()) && admin == null) {
-                admin = base + "/";
+                admin = base;
             }
         }
         return "quiclb ready: QUIC on " + String.join(", ", listeners) + " (" + forwarder.transport()
