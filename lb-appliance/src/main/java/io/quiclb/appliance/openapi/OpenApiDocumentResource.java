@@ -36,14 +36,15 @@ import java.util.Set;
 
 /**
  * {@code GET /api/v1/openapi.json} and {@code GET /api/v1/openapi.yaml}: the OpenAPI 3 description of
- * {@code /api/v1}. Swagger reads the JAX-RS resources of {@value #RESOURCE_PACKAGE} (and no other package) once, when
- * this is made at startup: their paths, methods, path parameters, request bodies and response types. This class adds
+ * {@code /api/v1}. Swagger reads the JAX-RS resources of {@value #RESOURCE_PACKAGE} (and no other package) once, on
+ * the first request: their paths, methods, path parameters, request bodies and response types. This class adds
  * what the resources do not say: the bearer security scheme ({@code BearerAuthFilter}), a 401 on every operation and a
  * 403 on every change, 204 for deletes, JSON request bodies, a tag per collection ({@code configs}, {@code servers},
  * ...) and an operation ID made of the method and the path ({@code getConfigsByConfigId}). The bearer filter guards
  * these two paths like every other: they need the read token.
  *
- * <p><b>Thread safety:</b> immutable after construction; Jersey calls it from many threads.
+ * <p><b>Thread safety:</b> Jersey calls it from many threads; the description is built once under a lock and then
+ * read through a volatile field.
  */
 @Path("/api/v1/openapi.{type:json|yaml}")
 public final class OpenApiDocumentResource {
@@ -55,21 +56,16 @@ public final class OpenApiDocumentResource {
     private static final String SCHEME = "bearer";
     private static final String ERROR_SCHEMA = "ApiError";
 
-    private final String json;
-    private final String yaml;
+    private final Object lock = new Object();
+    private volatile Texts texts;
 
-    /** Describes the resources of {@value #RESOURCE_PACKAGE}. */
+    /** The description in both forms, written once. */
+    private record Texts(String json, String yaml) {
+    }
+
+    /** Describes the resources of {@value #RESOURCE_PACKAGE}, on the first request. */
     public OpenApiDocumentResource() {
-        OpenAPI description = describe(RESOURCE_PACKAGE);
-        try {
-            // Map entries (paths, schemas, responses) by key: the same text whatever order the scan found them in.
-            this.json = Json.mapper().copy().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-                    .writerWithDefaultPrettyPrinter().writeValueAsString(description);
-            this.yaml = Yaml.mapper().copy().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-                    .writeValueAsString(description);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UncheckedIOException("quiclb: cannot write the OpenAPI description", e);
-        }
+        // Nothing until the first request.
     }
 
     /**
@@ -79,8 +75,38 @@ public final class OpenApiDocumentResource {
     @GET
     @Produces({jakarta.ws.rs.core.MediaType.APPLICATION_JSON, APPLICATION_YAML})
     public Response get(@PathParam("type") String type) {
-        return "yaml".equals(type) ? Response.ok(yaml, APPLICATION_YAML).build()
-                : Response.ok(json, jakarta.ws.rs.core.MediaType.APPLICATION_JSON_TYPE).build();
+        Texts description = texts();
+        return "yaml".equals(type) ? Response.ok(description.yaml(), APPLICATION_YAML).build()
+                : Response.ok(description.json(), jakarta.ws.rs.core.MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /**
+     * Built on the first request rather than at startup: scanning and reading the resources takes about a second,
+     * which a restart of the load balancer should not wait for, and a description that cannot be built then fails
+     * only this endpoint.
+     */
+    private Texts texts() {
+        Texts built = texts;
+        if (built == null) {
+            synchronized (lock) {
+                built = texts;
+                if (built == null) {
+                    OpenAPI description = describe(RESOURCE_PACKAGE);
+                    try {
+                        // Map entries (paths, schemas, responses) by key: the same text whatever order the scan found
+                        // them in.
+                        built = new Texts(Json.mapper().copy().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                                .writerWithDefaultPrettyPrinter().writeValueAsString(description),
+                                Yaml.mapper().copy().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                                        .writeValueAsString(description));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new UncheckedIOException("quiclb: cannot write the OpenAPI description", e);
+                    }
+                    texts = built;
+                }
+            }
+        }
+        return built;
     }
 
     /**
