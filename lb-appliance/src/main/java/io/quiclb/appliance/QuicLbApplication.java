@@ -163,6 +163,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         environment.jersey().register(new WhoamiResource(routing));
         environment.jersey().register(new StatsResource(forwarder, routing));
         environment.jersey().register(new AuditResource(audit));
+        environment.jersey().register(new io.quiclb.appliance.openapi.OpenApiDocumentResource());
         if (api.adminToken() == null) {
             LOG.warn("quiclb: api.adminToken is not set: the REST API accepts no changes, admin-only pages answer 401");
         }
