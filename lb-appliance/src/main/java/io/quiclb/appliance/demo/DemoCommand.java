@@ -10,9 +10,12 @@ import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
 import io.quiclb.appliance.QuicLbConfiguration;
+import io.quiclb.appliance.startup.ServeCommand;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import net.sourceforge.argparse4j.inf.Argument;
 import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code java -jar lb-appliance.jar demo config.yml}: drives an HTTP/3 client through the appliance that is running
@@ -46,6 +49,11 @@ public final class DemoCommand extends ConfiguredCommand<QuicLbConfiguration> {
             throw new DemoFailedException(failure);
         }
         System.out.println("result: OK, one server thread answered before and after the migration");
+    }
+
+    @Override
+    protected Argument addFileArgument(Subparser subparser) {
+        return ServeCommand.requiredFile(subparser);
     }
 
     @Override

@@ -14,6 +14,10 @@ import io.quiclb.appliance.input.MergePatch;
 import io.quiclb.appliance.input.StrictJson;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.Hex;
+import io.quiclb.appliance.api.DryRunView;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -82,6 +86,9 @@ public final class ConfigResource {
      * @param http     the request, for the client's address
      * @return the configuration as stored, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ConfigView.class, DryRunView.class})))
     @PUT
     @Path("{configId}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -103,6 +110,9 @@ public final class ConfigResource {
      * @param http     the request, for the client's address
      * @return the configuration as stored, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ConfigView.class, DryRunView.class})))
     @PATCH
     @Path("{configId}")
     @Consumes({MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON})
@@ -142,6 +152,9 @@ public final class ConfigResource {
      * @param http     the request, for the client's address
      * @return 204, or the dry run's answer
      */
+    @ApiResponse(responseCode = "204", description = "deleted")
+    @ApiResponse(responseCode = "200", description = "with ?dryRun=true: the state the change would make",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DryRunView.class)))
     @DELETE
     @Path("{configId}")
     public Response delete(@PathParam("configId") String configId, @QueryParam("force") String force,

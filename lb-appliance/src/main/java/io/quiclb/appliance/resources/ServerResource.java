@@ -19,6 +19,10 @@ import io.quiclb.appliance.control.Change;
 import io.quiclb.appliance.control.ChangeResult;
 import io.quiclb.appliance.input.MergePatch;
 import io.quiclb.appliance.input.StrictJson;
+import io.quiclb.appliance.api.DryRunView;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -96,6 +100,9 @@ public final class ServerResource {
      * @param http    the request, for the client's address
      * @return the server as stored, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ServerView.class, DryRunView.class})))
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -118,6 +125,9 @@ public final class ServerResource {
      * @param http    the request, for the client's address
      * @return the server as stored, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ServerView.class, DryRunView.class})))
     @PATCH
     @Path("{name}")
     @Consumes({MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON})
@@ -167,6 +177,9 @@ public final class ServerResource {
      * @param http    the request, for the client's address
      * @return 204, or the dry run's answer
      */
+    @ApiResponse(responseCode = "204", description = "deleted")
+    @ApiResponse(responseCode = "200", description = "with ?dryRun=true: the state the change would make",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DryRunView.class)))
     @DELETE
     @Path("{name}")
     public Response delete(@PathParam("name") String name, @QueryParam("force") String force,
@@ -186,6 +199,9 @@ public final class ServerResource {
      * @param http    the request, for the client's address
      * @return the server, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ServerView.class, DryRunView.class})))
     @POST
     @Path("{name}/drain")
     public Object drain(@PathParam("name") String name, @QueryParam("dryRun") String dryRun,
@@ -202,6 +218,9 @@ public final class ServerResource {
      * @param http    the request, for the client's address
      * @return the server, or the dry run's answer
      */
+    @ApiResponse(responseCode = "200", description = "the entity as stored; with ?dryRun=true the state the change"
+            + " would make", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {ServerView.class, DryRunView.class})))
     @POST
     @Path("{name}/undrain")
     public Object undrain(@PathParam("name") String name, @QueryParam("dryRun") String dryRun,

@@ -133,6 +133,28 @@ class ConfigurationLoadingTest {
     }
 
     @Test
+    void shouldRejectServerTargetsThatHarmTheAppliance() {
+        String yaml = "forwarder: {listeners: ['0.0.0.0:4433']}\n"
+                + "quicLb:\n  configs:\n    - {configId: 0, serverIdLength: 2, nonceLength: 6}\n"
+                + "servers:\n"
+                + "  - {name: loop, address: '127.0.0.1:4433', serverIds: {0: '0a01'}}\n"
+                + "  - {name: any, address: '0.0.0.0:5002', threadSockets: ['127.0.0.1:0', '127.0.0.1:5003',"
+                + " '127.0.0.1:5003']}\n"
+                + "  - {name: copy, address: '127.0.0.1:5003'}\n";
+        String message = assertThrows(ConfigurationException.class, () -> load(yaml)).getMessage();
+        for (String problem : new String[] {
+            "servers[0].address: must not be one of the appliance's own listeners (forwarder.listeners has"
+                    + " 0.0.0.0:4433): datagrams would loop through the appliance: 127.0.0.1:4433",
+            "servers[1].address: must not be a wildcard address (0.0.0.0 or [::]): it names no server: 0.0.0.0:5002",
+            "servers[1].threadSockets[0]: must have a port 1..65535 (port 0 names no server): 127.0.0.1:0",
+            "servers[1].threadSockets[2]: must be unique within the server: 127.0.0.1:5003 is also its"
+                    + " threadSockets[1]",
+            "servers[2].address: must not be another server's socket: 127.0.0.1:5003 is any's threadSockets[1]"}) {
+            assertTrue(message.contains(problem), problem + " in " + message);
+        }
+    }
+
+    @Test
     void shouldRejectBadScalarsNamingTheKey() {
         assertRejected("forwarder: {transport: dpdk}\n", "forwarder.transport",
                 "must be auto, io_uring, epoll or nio: transport=dpdk");

@@ -58,13 +58,14 @@ class OpenApiTest {
         JsonNode document = json.readTree(response.body());
         assertTrue(document.get("openapi").asText().startsWith("3."), document.get("openapi").asText());
         JsonNode paths = document.get("paths");
-        assertEquals(Set.of("get", "put", "delete"), methods(paths, "/api/v1/configs/{configId}"));
+        assertEquals(Set.of("get", "put", "patch", "delete"), methods(paths, "/api/v1/configs/{configId}"));
         assertEquals(Set.of("get"), methods(paths, "/api/v1/configs"));
-        assertEquals(Set.of("get", "put", "delete"), methods(paths, "/api/v1/servers/{name}"));
+        assertEquals(Set.of("get", "put", "patch", "delete"), methods(paths, "/api/v1/servers/{name}"));
         assertEquals(Set.of("post"), methods(paths, "/api/v1/servers/{name}/drain"));
         assertEquals(Set.of("get"), methods(paths, "/api/v1/servers/{name}/encoder"));
         assertEquals(Set.of("get"), methods(paths, "/api/v1/stats"));
         assertEquals(Set.of("get"), methods(paths, "/api/v1/whoami/{cid}"));
+        assertEquals(Set.of("get"), methods(paths, "/api/v1/audit"));
         for (Iterator<String> names = paths.fieldNames(); names.hasNext(); ) {
             String path = names.next();
             assertTrue(path.startsWith("/api/v1/") && !path.contains("openapi"), "only the API's resources: " + path);
@@ -78,12 +79,16 @@ class OpenApiTest {
         JsonNode configRequest = document.get("components").get("schemas").get("ConfigRequest").get("properties");
         assertTrue(configRequest.has("serverIdLength") && configRequest.has("nonceLength") && configRequest.has("key"),
                 configRequest.toString());
-        assertEquals("#/components/schemas/ConfigView",
-                put.get("responses").get("200").get("content").get("application/json").get("schema").get("$ref")
-                        .asText());
+        assertEquals("[{\"$ref\":\"#/components/schemas/ConfigView\"},{\"$ref\":\"#/components/schemas/DryRunView\"}]",
+                put.get("responses").get("200").get("content").get("application/json").get("schema").get("oneOf")
+                        .toString(), "the stored config, or a dry run's result");
+        JsonNode patch = paths.get("/api/v1/servers/{name}").get("patch");
+        assertTrue(patch.get("requestBody").get("content").has("application/merge-patch+json"), patch.toString());
         assertTrue(put.get("responses").has("401") && put.get("responses").has("403"), put.toString());
         JsonNode delete = paths.get("/api/v1/servers/{name}").get("delete");
-        assertTrue(delete.get("responses").has("204") && !delete.get("responses").has("200"), delete.toString());
+        assertTrue(delete.get("responses").has("204"), delete.toString());
+        assertEquals("#/components/schemas/DryRunView", delete.get("responses").get("200").get("content")
+                .get("application/json").get("schema").get("$ref").asText(), "a dry run's answer");
         JsonNode stats = paths.get("/api/v1/stats").get("get");
         assertTrue(stats.get("responses").has("401") && !stats.get("responses").has("403"), stats.toString());
         assertEquals("stats", stats.get("tags").get(0).asText());

@@ -81,12 +81,12 @@ class JsonLoggingTest {
             assertEquals(200, stats.statusCode(), stats.body());
 
             // Dropwizard's appenders are asynchronous: wait for the lines.
-            // The application's INFO line at startup (configs and servers in force).
+            // The application's ready line (listeners, configs and servers in force).
             Predicate<JsonNode> startup = line -> "io.quiclb.appliance.QuicLbApplication".equals(text(line, "logger"))
                     && "INFO".equals(text(line, "level"));
             assertTrue(Await.until(() -> lines(log).stream().anyMatch(startup)), "no startup line in " + lines(log));
             JsonNode line = lines(log).stream().filter(startup).findFirst().orElseThrow();
-            assertTrue(text(line, "message").startsWith("quiclb: "), line.toString());
+            assertTrue(text(line, "message").startsWith("quiclb ready: QUIC on "), line.toString());
             assertFalse(text(line, "thread").isEmpty(), line.toString());
             assertTrue(line.has("timestamp"), line.toString());
 
