@@ -24,6 +24,7 @@ import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.util.EnumSet;
 import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.control.InitialState;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
 import io.quiclb.appliance.demo.DemoBackends;
@@ -100,7 +101,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 Set.of());
         RoutingState initial;
         try {
-            initial = ControlPlane.initialState(store, seeds, OwnAddresses.of(settings.listeners()));
+            initial = InitialState.of(store, seeds, OwnAddresses.of(settings.listeners()));
         } catch (IllegalStateException e) {
             throw new StartupFailure(e.getMessage(), e);
         }

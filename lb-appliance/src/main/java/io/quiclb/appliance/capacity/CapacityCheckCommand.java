@@ -7,7 +7,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.quiclb.appliance.QuicLbConfiguration;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.OwnAddresses;
-import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.control.InitialState;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
 import io.quiclb.appliance.startup.ServeCommand;
@@ -60,13 +60,13 @@ public final class CapacityCheckCommand extends CheckCommand<QuicLbConfiguration
         StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
         Optional<RoutingState> stored;
         try {
-            stored = ControlPlane.loadState(store, OwnAddresses.of(forwarder.listeners()));
+            stored = InitialState.loadState(store, OwnAddresses.of(forwarder.listeners()));
         } catch (IllegalStateException e) {
             throw new StartupFailure(e.getMessage(), e);
         }
         RoutingState state = stored.orElse(seeds);
         if (stored.isPresent()) {
-            List<String> differences = ControlPlane.seedDifferences(seeds, state);
+            List<String> differences = InitialState.seedDifferences(seeds, state);
             System.out.println("State file " + store.file() + " (" + state.configs().size() + " config(s), "
                     + state.servers().size() + " server(s)) overrides config.yml's quicLb and servers"
                     + (differences.isEmpty() ? ", which are the same"
