@@ -5,7 +5,7 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.quiclb.appliance.capacity.CapacityCheckCommand;
+import io.quiclb.appliance.startup.CapacityCheckCommand;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.logging.common.DefaultLoggingFactory;
@@ -95,8 +95,10 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     public void run(QuicLbConfiguration configuration, Environment environment) {
         ForwarderSettings settings = configuration.getForwarder();
         ListenerPreflight.requireFree(settings.listeners());
+        ListenerPreflight.requireFreeHttp(configuration.getServerFactory());
         int workers = settings.workers();
         StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
+
         RoutingState seeds = new RoutingState(configuration.getQuicLb().configs(), configuration.getServers(),
                 Set.of());
         RoutingState initial;
@@ -115,6 +117,8 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         TrafficRecency traffic = new TrafficRecency(forwarder::routedByConfig,
                 () -> routing.current().servers().stream().map(ServerHandle::name).toList(),
                 name -> forwardedTo(routing, name), System::nanoTime);
+        traffic.inForceAtStart(initial.configs().stream().map(c -> c.configId()).toList(),
+                initial.servers().stream().map(s -> s.name()).toList());
         ApiSettings api = configuration.getApi();
         AuditHistory audit = new AuditHistory(api.auditHistory(), Clock.systemUTC());
         if (!(configuration.getLoggingFactory() instanceof DefaultLoggingFactory logging)
@@ -168,6 +172,17 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         if (api.adminToken() == null) {
             LOG.warn("quiclb: api.adminToken is not set: the REST API accepts no changes, admin-only pages answer 401");
         }
+        try {
+            store.lock(); // last, so a startup that fails before this never holds it
+        } catch (IllegalStateException | java.io.IOException e) {
+            throw new StartupFailure(e.getMessage(), e);
+        }
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                store.unlock();
+            }
+        });
         environment.lifecycle().addServerLifecycleListener(server -> LOG.info("{}",
                 ReadyLine.of(forwarder, routing.current(), configuration.getServerFactory(), server)));
     }

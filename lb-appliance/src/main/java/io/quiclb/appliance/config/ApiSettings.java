@@ -1,6 +1,5 @@
 package io.quiclb.appliance.config;
 
-import io.quiclb.appliance.auth.AdminPagesFilter;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -19,7 +18,7 @@ import java.util.TreeSet;
  * @param readToken        bearer token for GET requests, health checks and metrics; the admin token works too
  * @param adminToken       bearer token for every request and admin page
  * @param publicAdminPages admin pages that need no token (default {@code [ping]}); only pages that report
- *                         ({@link AdminPagesFilter#READ_PAGES}) may be listed
+ *                         ({@link #READ_PAGES}) may be listed
  * @param maxRequestBytes  largest request body accepted, in octets (default 65536; larger: 413)
  * @param auditHistory     accepted changes kept for {@code GET /api/v1/audit} (default 1000; older ones are
  *                         only in the log)
@@ -27,6 +26,8 @@ import java.util.TreeSet;
 public record ApiSettings(@NotEmpty String stateFile, String readToken, String adminToken,
                           List<String> publicAdminPages, @Min(1024) @Max(16 << 20) Integer maxRequestBytes,
                           @Min(1) @Max(1_000_000) Integer auditHistory) {
+    /** The admin pages that report without changing anything or revealing more than metrics. */
+    public static final Set<String> READ_PAGES = Set.of("healthcheck", "metrics", "prometheus", "ping");
     /** Tokens shorter than this are refused: they could be guessed. */
     public static final int MIN_TOKEN_LENGTH = 16;
 
@@ -37,9 +38,9 @@ public record ApiSettings(@NotEmpty String stateFile, String readToken, String a
         adminToken = emptyToNull("api.adminToken", adminToken);
         publicAdminPages = publicAdminPages == null ? List.of("ping") : List.copyOf(publicAdminPages);
         for (String page : publicAdminPages) {
-            if (!AdminPagesFilter.READ_PAGES.contains(page)) {
+            if (!READ_PAGES.contains(page)) {
                 throw new IllegalArgumentException("api.publicAdminPages: must list only pages that report ("
-                        + String.join(", ", new TreeSet<>(AdminPagesFilter.READ_PAGES))
+                        + String.join(", ", new TreeSet<>(READ_PAGES))
                         + "); tasks, thread dumps and profiles always need the admin token: " + page);
             }
         }

@@ -27,6 +27,14 @@ public record ServerEntry(
 
     /** Fills in defaults. */
     public ServerEntry {
+        if (serverIds != null
+                && serverIds.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+            throw new IllegalArgumentException("serverIds: must map config IDs to server IDs in hex, without nulls: "
+                    + serverIds);
+        }
+        if (threadSockets != null && threadSockets.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("threadSockets: must not hold null: " + threadSockets);
+        }
         serverIds = serverIds == null ? Map.of() : Map.copyOf(serverIds);
         threadSockets = threadSockets == null ? List.of() : List.copyOf(threadSockets);
         probe = probe == null ? ProbeKind.VERSION_NEGOTIATION : probe;

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * What a server address or thread socket must be: a unicast address with a port, not the wildcard, not port 0, not
- * multicast, not one of the appliance's own listeners (a forwarding loop), not another server's socket, and not a
+ * multicast or the limited broadcast address, not one of the appliance's own listeners (a forwarding loop), not another server's socket, and not a
  * thread socket the same server lists twice. A server's address may also be one of its thread sockets.
  *
  * <p><b>Thread safety:</b> stateless.
@@ -53,6 +53,11 @@ final class TargetRules {
         }
     }
 
+    private static boolean isLimitedBroadcast(InetSocketAddress address) {
+        byte[] octets = address.getAddress().getAddress();
+        return octets.length == 4 && (octets[0] & octets[1] & octets[2] & octets[3]) == (byte) 0xff;
+    }
+
     private static InetSocketAddress checkOne(String field, HostPort target, OwnAddresses own,
                                               RoutingConfigCheck.Sink sink) {
         if (target == null) {
@@ -73,8 +78,8 @@ final class TargetRules {
             sink.add(field, "must have a port 1..65535 (port 0 names no server): " + target);
             return null;
         }
-        if (address.getAddress().isMulticastAddress()) {
-            sink.add(field, "must be a unicast address, not multicast: " + target);
+        if (address.getAddress().isMulticastAddress() || isLimitedBroadcast(address)) {
+            sink.add(field, "must be a unicast address, not multicast or broadcast: " + target);
             return null;
         }
         InetSocketAddress listener = own.listenerAt(address);

@@ -1,5 +1,6 @@
 package io.quiclb.appliance.control;
 
+import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.ServerEntry;
 import java.util.ArrayList;
@@ -15,16 +16,19 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>a live config deleted, or given a new key, server ID length, nonce length or thread ID length (its CIDs would
  *     no longer decode to the servers that issued them; draft-21 §3.1 rotates to a new config ID instead);</li>
- * <li>a live server deleted, or its server ID in a config changed or removed while that config stays (its clients'
- *     CIDs would name no server, or another one).</li>
+ * <li>a live server deleted, its server ID in a live config changed or removed while that config stays (its
+ *     clients' CIDs would name no server, or another one), its address changed, or one of its thread sockets moved
+ *     or removed (a thread's connections would reach another socket; adding thread sockets is free).</li>
  * </ul>
+ * Configs and servers in force at startup count as live for the window after it, since clients may hold CIDs from
+ * before a restart.
  * Each finding says what breaks and the procedure that avoids it; {@code ?force=true} applies the change anyway.
  *
  * <p><b>Thread safety:</b> immutable; {@link TrafficRecency} is thread-safe.
  */
 public final class ChangeGuard {
     /** The rotation procedure, quoted by each finding about a config. */
-    public static final String ROTATE = "rotate instead (docs/operations.md, \"Rotating a configuration\"): PUT the"
+    public static final String ROTATE = "rotate instead (docs/operations.md, \"Rotating a config\"): PUT the"
             + " new parameters on a free config ID, give each server a server ID in it (PATCH"
             + " /api/v1/servers/{name}), let servers move their connections, and DELETE the old config once"
             + " GET /api/v1/stats shows no more datagrams routed by it";
@@ -59,7 +63,9 @@ public final class ChangeGuard {
             }
             LbConfigEntry next = after.configs().stream().filter(c -> c.configId().equals(old.configId()))
                     .findFirst().orElse(null);
-            String used = "config " + old.configId() + " routed a datagram " + ago(since) + ", so clients use its CIDs";
+            String used = "config " + old.configId() + (traffic.configTrafficSeen(old.configId())
+                    ? " routed a datagram " + ago(since) + ", so clients use its CIDs"
+                    : " was in force when the appliance started " + ago(since) + ", so clients may hold its CIDs");
             if (next == null) {
                 breaks.add(used + ": deleting it makes every live CID of config " + old.configId()
                         + " unroutable; " + ROTATE);
@@ -75,20 +81,36 @@ public final class ChangeGuard {
             }
             ServerEntry next = after.servers().stream().filter(s -> s.name().equals(old.name())).findFirst()
                     .orElse(null);
-            String used = "server " + old.name() + " got a datagram " + ago(since);
+            String used = "server " + old.name() + (traffic.serverTrafficSeen(old.name())
+                    ? " got a datagram " + ago(since) : " was in force when the appliance started " + ago(since));
+            String drain = DRAIN.replace("{name}", old.name());
             if (next == null) {
-                breaks.add(used + ": deleting it makes the CIDs of its live connections name no server; "
-                        + DRAIN.replace("{name}", old.name()));
+                breaks.add(used + ": deleting it makes the CIDs of its live connections name no server; " + drain);
                 continue;
             }
             for (Map.Entry<Integer, String> sid : old.serverIds().entrySet()) {
                 boolean configStays = after.configs().stream().anyMatch(c -> c.configId().equals(sid.getKey()));
+                boolean configLive = live(traffic.sinceConfigTraffic(sid.getKey())).isPresent();
                 String nextSid = next.serverIds().get(sid.getKey());
-                if (configStays && (nextSid == null || !nextSid.equalsIgnoreCase(sid.getValue()))) {
+                if (configStays && configLive && (nextSid == null || !nextSid.equalsIgnoreCase(sid.getValue()))) {
                     breaks.add(used + ": " + (nextSid == null ? "removing" : "changing") + " its server ID "
                             + sid.getValue() + " in config " + sid.getKey() + " makes the CIDs of its live"
                             + " connections name " + (nextSid == null ? "no server" : "another server ID") + "; "
-                            + DRAIN.replace("{name}", old.name()));
+                            + drain);
+                }
+            }
+            if (!old.address().equals(next.address())) {
+                breaks.add(used + ": changing its address from " + old.address() + " to " + next.address()
+                        + " sends its live connections to another socket; " + drain);
+            }
+            List<HostPort> oldSockets = old.threadSockets();
+            for (int thread = 0; thread < oldSockets.size(); thread++) {
+                HostPort now = thread < next.threadSockets().size() ? next.threadSockets().get(thread) : null;
+                if (!oldSockets.get(thread).equals(now)) {
+                    breaks.add(used + ": " + (now == null ? "removing thread socket " + thread + " ("
+                            + oldSockets.get(thread) + ")" : "moving thread " + thread + " from "
+                            + oldSockets.get(thread) + " to " + now) + " sends the live connections of that thread to"
+                            + " another socket; " + drain);
                 }
             }
         }

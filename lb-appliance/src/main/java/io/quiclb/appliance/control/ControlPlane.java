@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,6 +211,35 @@ public final class ControlPlane {
     }
 
     /**
+     * Changes a server from its current entry, under the same lock as every change, so concurrent patches never
+     * start from the same state and lose one another.
+     *
+     * @param name   a server's name
+     * @param patch  makes the new entry from the current one (may throw {@link ApiException} 422)
+     * @param change who asks, and how
+     * @return what it did
+     * @throws ApiException 404 when there is none, and as {@link #putServer(ServerEntry, String, Change)}
+     */
+    public synchronized ChangeResult patchServer(String name, UnaryOperator<ServerEntry> patch, Change change) {
+        return putServer(patch.apply(requireServer(name)), "PATCH", change);
+    }
+
+    /**
+     * Changes a configuration from its current entry, under the same lock as every change.
+     *
+     * @param configId the config ID
+     * @param patch    makes the new entry from the current one (may throw {@link ApiException} 422)
+     * @param change   who asks, and how
+     * @return what it did
+     * @throws ApiException 404 when there is none, and as {@link #putConfig(LbConfigEntry, String, Change)}
+     */
+    public synchronized ChangeResult patchConfig(int configId, UnaryOperator<LbConfigEntry> patch, Change change) {
+        LbConfigEntry current = state.configs().stream().filter(c -> c.configId() == configId).findFirst()
+                .orElseThrow(() -> new ApiException(ApiException.NOT_FOUND, List.of("configId: no config " + configId)));
+        return putConfig(patch.apply(current), "PATCH", change);
+    }
+
+    /**
      * @param name a server's name
      * @throws ApiException 404 when there is none
      */
@@ -307,10 +337,9 @@ public final class ControlPlane {
         return downSockets.contains(socket);
     }
 
-    private void requireServer(String name) {
-        if (state.servers().stream().noneMatch(s -> s.name().equals(name))) {
-            throw new ApiException(ApiException.NOT_FOUND, List.of("name: no server " + name));
-        }
+    private ServerEntry requireServer(String name) {
+        return state.servers().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new ApiException(ApiException.NOT_FOUND, List.of("name: no server " + name)));
     }
 
     /**

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A config or server as the audit history shows it: every field, a key only as its fingerprint.
+ * A config or server as the audit history shows it: every field, a key only as its fingerprint; a config also with
+ * the server IDs servers hold in it, so deleting a config (which removes them) shows what it removed.
  *
  * <p><b>Thread safety:</b> stateless.
  */
@@ -47,6 +48,14 @@ final class Redacted {
                 fields.put("threadIdLength", c.threadIdLength());
                 fields.put("lengthSelfEncoded", c.lengthSelfEncoded());
                 fields.put("keyFingerprint", c.toQuicLbConfig().keyFingerprint());
+                Map<String, String> heldBy = new TreeMap<>();
+                for (ServerEntry s : state.servers()) {
+                    String sid = s.serverIds().get(c.configId());
+                    if (sid != null) {
+                        heldBy.put(s.name(), sid);
+                    }
+                }
+                fields.put("serverIdsHeldBy", heldBy);
                 return java.util.Collections.unmodifiableMap(fields);
             }
         }

@@ -35,12 +35,17 @@ import java.util.TreeSet;
  * <p>Reading is strict: unknown fields, a malformed value or an inconsistent state stop startup with a message
  * naming the file and the problem. A corrupt state file is never ignored or replaced.
  *
- * <p><b>Thread safety:</b> not thread-safe; the {@link ControlPlane} serializes every use.
+ * <p>While an appliance runs it holds {@code <stateFile>.lock} ({@link #lock}), so a second appliance pointed at the
+ * same state file refuses to start instead of overwriting the first one's changes.
+ *
+ * <p><b>Thread safety:</b> not thread-safe; the {@link ControlPlane} serializes every use ({@link #lock} and
+ * {@link #unlock} synchronize on this object).
  */
 public final class StateStore {
     private static final int FORMAT = 1;
 
     private final Path file;
+    private FileChannel lock;
     private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
@@ -49,6 +54,50 @@ public final class StateStore {
      */
     public StateStore(Path file) {
         this.file = file.toAbsolutePath();
+    }
+
+    /**
+     * Takes the state file's lock ({@code <stateFile>.lock}, holding this process's ID) for as long as this process
+     * runs, so two appliances never write one state file. Released by {@link #unlock}.
+     *
+     * @throws IllegalStateException naming the lock file and the process that holds it, when another one does
+     * @throws IOException when the lock file cannot be created
+     */
+    public synchronized void lock() throws IOException {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        Files.createDirectories(file.getParent());
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        java.nio.channels.FileLock taken;
+        try {
+            taken = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            taken = null;
+        }
+        if (taken == null) {
+            String holder = new String(Files.readAllBytes(lockFile), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            channel.close();
+            throw new IllegalStateException("api.stateFile " + file + " is in use by another appliance"
+                    + (holder.isEmpty() ? "" : " (pid " + holder + ")") + ": two appliances must not share a state"
+                    + " file; stop that one first, or give this one a state file of its own");
+        }
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII)));
+        channel.force(true);
+        lock = channel;
+    }
+
+    /** Releases the lock taken by {@link #lock}, if any. */
+    public synchronized void unlock() {
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                // closing releases the lock whatever the error; nothing else to do
+            }
+            lock = null;
+        }
     }
 
     /** @return the state file's path */

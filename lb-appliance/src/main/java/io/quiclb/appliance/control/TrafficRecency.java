@@ -14,7 +14,8 @@ import java.util.function.ToLongFunction;
 /**
  * When each config ID last routed a datagram by CID and each server last got one, found by sampling the data
  * plane's counters (once a second, and again whenever asked), so the {@link ChangeGuard} can tell which configs and
- * servers live connections use. It knows only the traffic since this process started.
+ * servers live connections use. It sees only the traffic since this process started, so the configs and servers in
+ * force at startup count as used then ({@link #inForceAtStart}).
  *
  * <p><b>Thread safety:</b> thread-safe; every method synchronizes on this object. The counters it samples are read
  * with the data plane's own thread-safe accessors.
@@ -25,6 +26,8 @@ public final class TrafficRecency implements AutoCloseable {
             System::nanoTime);
 
     private static final int CONFIG_IDS = 8;
+    private static final byte TRAFFIC = 1;
+    private static final byte AT_START = 2;
 
     private final IntToLongFunction routedByConfig;
     private final Supplier<? extends Iterable<String>> serverNames;
@@ -32,7 +35,7 @@ public final class TrafficRecency implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final long[] configCounts = new long[CONFIG_IDS];
     private final long[] configLast = new long[CONFIG_IDS];
-    private final boolean[] configSeen = new boolean[CONFIG_IDS];
+    private final byte[] configSeen = new byte[CONFIG_IDS];
     private final Map<String, long[]> servers = new HashMap<>();
     private ScheduledExecutorService sampler;
 
@@ -81,7 +84,7 @@ public final class TrafficRecency implements AutoCloseable {
             if (count != configCounts[id]) {
                 configCounts[id] = count;
                 configLast[id] = now;
-                configSeen[id] = true;
+                configSeen[id] = TRAFFIC;
             }
         }
         Map<String, long[]> seen = new HashMap<>();
@@ -93,7 +96,7 @@ public final class TrafficRecency implements AutoCloseable {
             // last reading, is traffic.
             if (previous == null ? count > 0 : count > previous[0] || count < previous[0] && count > 0) {
                 next[1] = now;
-                next[2] = 1;
+                next[2] = TRAFFIC;
             }
             next[0] = count;
             seen.put(name, next);
@@ -103,21 +106,60 @@ public final class TrafficRecency implements AutoCloseable {
     }
 
     /**
+     * Counts the configs and servers in force when the appliance started as used at that moment: clients may hold
+     * CIDs from before a restart, and no datagram has told yet.
+     *
+     * @param configIds config IDs in force at startup
+     * @param names     servers in force at startup
+     */
+    public synchronized void inForceAtStart(Iterable<Integer> configIds, Iterable<String> names) {
+        long now = nanoTime.getAsLong();
+        for (int id : configIds) {
+            if (configSeen[id] == 0) {
+                configLast[id] = now;
+                configSeen[id] = AT_START;
+            }
+        }
+        for (String name : names) {
+            servers.computeIfAbsent(name, n -> new long[] {forwardedToServer.applyAsLong(n), now, AT_START});
+        }
+    }
+
+    /**
      * @param configId 0..6
-     * @return nanoseconds since a datagram was last routed by this config's CIDs, or empty when none was seen
+     * @return nanoseconds since a datagram was last routed by this config's CIDs (or since startup, when it was in
+     *         force then and has routed none since), or empty when neither
      */
     public synchronized OptionalLong sinceConfigTraffic(int configId) {
-        return configSeen[configId] ? OptionalLong.of(nanoTime.getAsLong() - configLast[configId])
+        return configSeen[configId] != 0 ? OptionalLong.of(nanoTime.getAsLong() - configLast[configId])
+                : OptionalLong.empty();
+    }
+
+    /**
+     * @param configId 0..6
+     * @return whether {@link #sinceConfigTraffic} counts from a datagram (else from startup)
+     */
+    public synchronized boolean configTrafficSeen(int configId) {
+        return configSeen[configId] == TRAFFIC;
+    }
+
+    /**
+     * @param name a server's name
+     * @return nanoseconds since a datagram was last forwarded to it (or since startup, when it was in force then
+     *         and has got none since), or empty when neither
+     */
+    public synchronized OptionalLong sinceServerTraffic(String name) {
+        long[] server = servers.get(name);
+        return server != null && server[2] != 0 ? OptionalLong.of(nanoTime.getAsLong() - server[1])
                 : OptionalLong.empty();
     }
 
     /**
      * @param name a server's name
-     * @return nanoseconds since a datagram was last forwarded to it, or empty when none was seen
+     * @return whether {@link #sinceServerTraffic} counts from a datagram (else from startup)
      */
-    public synchronized OptionalLong sinceServerTraffic(String name) {
+    public synchronized boolean serverTrafficSeen(String name) {
         long[] server = servers.get(name);
-        return server != null && server[2] == 1 ? OptionalLong.of(nanoTime.getAsLong() - server[1])
-                : OptionalLong.empty();
+        return server != null && server[2] == TRAFFIC;
     }
 }

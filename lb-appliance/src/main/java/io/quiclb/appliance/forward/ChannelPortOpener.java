@@ -58,7 +58,7 @@ final class ChannelPortOpener implements PortOpener {
             channel.close();
             throw failure(bound, "bind");
         }
-        int local = channel.localAddress().getPort();
+        InetSocketAddress local = channel.localAddress();
         ownPorts.opened(local);
         channel.closeFuture().addListener(closed -> ownPorts.closed(local));
         return channel;

@@ -120,6 +120,11 @@ public final class StrictJson {
                 continue;
             }
             JavaType javaType = json.getTypeFactory().constructType(components[i].getGenericType());
+            String nullInside = nullInside(components[i].getName(), value);
+            if (nullInside != null) {
+                problems.add(nullInside);
+                continue;
+            }
             try {
                 values[i] = json.treeToValue(value, javaType);
             } catch (JsonProcessingException | IllegalArgumentException e) {
@@ -149,6 +154,24 @@ public final class StrictJson {
         ObjectNode node = json.valueToTree(value);
         node.properties().removeIf(e -> e.getValue().isNull());
         return node;
+    }
+
+    /** @return the problem of a null member of an object or element of an array, or null when there is none */
+    private static String nullInside(String field, JsonNode value) {
+        if (value.isObject()) {
+            for (var member : value.properties()) {
+                if (member.getValue().isNull()) {
+                    return field + "." + member.getKey() + ": must not be null (leave it out instead)";
+                }
+            }
+        } else if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                if (value.get(i).isNull()) {
+                    return field + "[" + i + "]: must not be null";
+                }
+            }
+        }
+        return null;
     }
 
     private static <T> T construct(Class<T> type, RecordComponent[] components, Object[] values) {
@@ -193,15 +216,19 @@ public final class StrictJson {
         return text.length() <= 64 ? text : text.substring(0, 61) + "...";
     }
 
+    /**
+     * Jackson's message may quote the offending token, which can be a key written without quotes; only the place
+     * and, for a repeated field, the field's name are said.
+     */
     private static String malformed(JsonProcessingException e) {
         String message = e.getOriginalMessage();
-        int newline = message.indexOf('\n');
-        message = newline < 0 ? message : message.substring(0, newline);
-        if (e instanceof JsonParseException && message.startsWith("Duplicate field")) {
-            return "must not repeat a field: " + message;
-        }
         String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                 + e.getLocation().getColumnNr();
-        return "must be well-formed JSON" + where + ": " + message;
+        if (e instanceof JsonParseException && message.startsWith("Duplicate field '")) {
+            int end = message.indexOf('\'', "Duplicate field '".length());
+            return "must not repeat a field: " + message.substring("Duplicate field '".length(),
+                    end < 0 ? message.length() : end) + where;
+        }
+        return "must be well-formed JSON" + where + " (values are not quoted back)";
     }
 }

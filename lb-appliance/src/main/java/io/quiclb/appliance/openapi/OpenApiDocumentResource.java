@@ -119,8 +119,10 @@ public final class OpenApiDocumentResource {
         OpenAPI base = new OpenAPI()
                 .info(new Info().title("quiclb REST API").version("v1")
                         .description("The QUIC-LB appliance's configs, servers, routing decisions and counters "
-                                + "(docs/api.md). GET needs api.readToken or api.adminToken; PUT, POST and DELETE "
-                                + "need api.adminToken.")
+                                + "(docs/api.md). GET needs api.readToken or api.adminToken; PUT, PATCH, POST and "
+                                + "DELETE need api.adminToken. PATCH takes a JSON Merge Patch (RFC 7396) of the PUT "
+                                + "body; every change takes ?dryRun=true, and ?force=true when it would break live "
+                                + "connections (409 otherwise).")
                         .license(new License().name("Apache-2.0")
                                 .url("https://www.apache.org/licenses/LICENSE-2.0")))
                 .components(new Components()

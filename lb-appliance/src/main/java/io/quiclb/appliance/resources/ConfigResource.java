@@ -17,6 +17,7 @@ import io.quiclb.codec.Hex;
 import io.quiclb.appliance.api.DryRunView;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.NotNull;
@@ -116,30 +117,41 @@ public final class ConfigResource {
     @PATCH
     @Path("{configId}")
     @Consumes({MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON})
-    public Object patch(@PathParam("configId") String configId, @NotNull MergePatch patch,
+    public Object patch(@PathParam("configId") String configId,
+                        @NotNull @RequestBody(description = "the fields to change, as in the PUT body (JSON Merge"
+                                + " Patch, RFC 7396)", content = @Content(mediaType = MergePatch.MEDIA_TYPE,
+                                schema = @Schema(implementation = ConfigRequest.class))) MergePatch patch,
                         @QueryParam("force") String force, @QueryParam("dryRun") String dryRun,
                         @Context ContainerRequestContext context, @Context HttpServletRequest http) {
         int id = parseConfigId(configId);
         Change change = Changes.of(context, http, force, dryRun);
-        LbConfigEntry current = find(id);
-        ConfigRequest now = new ConfigRequest(current.serverIdLength(), current.nonceLength(),
-                current.threadIdLength(), current.lengthSelfEncoded(),
-                current.key() == null ? null : Hex.encode(current.key().toBytes()));
-        ConfigRequest next = json.convert((ObjectNode) patch.applyTo(json.toObject(now)), ConfigRequest.class);
-        return apply("PATCH", id, next, change);
+        LbConfigEntry[] stored = new LbConfigEntry[1];
+        ChangeResult result = control.patchConfig(id, current -> {
+            ConfigRequest now = new ConfigRequest(current.serverIdLength(), current.nonceLength(),
+                    current.threadIdLength(), current.lengthSelfEncoded(),
+                    current.key() == null ? null : Hex.encode(current.key().toBytes()));
+            stored[0] = entry(id, json.convert((ObjectNode) patch.applyTo(json.toObject(now)), ConfigRequest.class));
+            return stored[0];
+        }, change);
+        return change.dryRun() ? changes.dryRun(result) : ConfigView.of(stored[0]);
     }
 
     private Object apply(String method, int id, ConfigRequest request, Change change) {
+        LbConfigEntry entry = entry(id, request);
+        ChangeResult result = control.putConfig(entry, method, change);
+        return change.dryRun() ? changes.dryRun(result) : ConfigView.of(entry);
+    }
+
+    /** @return the configuration a request describes; 422 when its key is malformed */
+    private static LbConfigEntry entry(int id, ConfigRequest request) {
         AesKeyHex key;
         try {
             key = request.key() == null ? null : AesKeyHex.parse(request.key());
         } catch (IllegalArgumentException e) {
             throw new ApiException(ApiException.UNPROCESSABLE, List.of("key: " + e.getMessage()));
         }
-        LbConfigEntry entry = new LbConfigEntry(id, request.serverIdLength(), request.nonceLength(),
-                request.threadIdLength(), key, request.lengthSelfEncoded());
-        ChangeResult result = control.putConfig(entry, method, change);
-        return change.dryRun() ? changes.dryRun(result) : ConfigView.of(entry);
+        return new LbConfigEntry(id, request.serverIdLength(), request.nonceLength(), request.threadIdLength(), key,
+                request.lengthSelfEncoded());
     }
 
     /**

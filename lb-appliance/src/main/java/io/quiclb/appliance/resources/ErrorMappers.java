@@ -93,8 +93,9 @@ public final class ErrorMappers {
     public static final class Json implements ExceptionMapper<JsonProcessingException> {
         @Override
         public Response toResponse(JsonProcessingException e) {
-            return answer(ApiException.BAD_REQUEST, List.of("body: must be well-formed JSON: "
-                    + e.getOriginalMessage().lines().findFirst().orElse("")));
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            return answer(ApiException.BAD_REQUEST, List.of("body: must be well-formed JSON" + where));
         }
     }
 
@@ -122,10 +123,14 @@ public final class ErrorMappers {
         }
     }
 
-    /** Anything else is a bug: 500, logged with an ID the answer quotes. */
+    /** Anything else is a bug: 500, logged with an ID the answer quotes; a client that left mid-body is a 400. */
     public static final class Bug implements ExceptionMapper<Throwable> {
         @Override
         public Response toResponse(Throwable e) {
+            if (e instanceof java.io.IOException && e.getClass().getName().endsWith("EofException")) {
+                return answer(ApiException.BAD_REQUEST, List.of("body: the connection closed before the whole body"
+                        + " arrived"));
+            }
             String id = Long.toHexString(ThreadLocalRandom.current().nextLong());
             LOG.error("API request failed (error {})", id, e);
             return answer(500, List.of("internal error " + id + ": logged by the appliance; nothing was changed"

@@ -22,6 +22,7 @@ import io.quiclb.appliance.input.StrictJson;
 import io.quiclb.appliance.api.DryRunView;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.NotNull;
@@ -131,18 +132,28 @@ public final class ServerResource {
     @PATCH
     @Path("{name}")
     @Consumes({MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON})
-    public Object patch(@PathParam("name") String name, @NotNull MergePatch patch,
+    public Object patch(@PathParam("name") String name,
+                        @NotNull @RequestBody(description = "the fields to change, as in the PUT body (JSON Merge"
+                                + " Patch, RFC 7396)", content = @Content(mediaType = MergePatch.MEDIA_TYPE,
+                                schema = @Schema(implementation = ServerRequest.class))) MergePatch patch,
                         @QueryParam("force") String force, @QueryParam("dryRun") String dryRun,
                         @Context ContainerRequestContext context, @Context HttpServletRequest http) {
         Change change = Changes.of(context, http, force, dryRun);
-        ServerEntry current = find(control.state(), name);
-        ServerRequest now = new ServerRequest(current.address().toString(), current.serverIds(),
-                current.threadSockets().stream().map(HostPort::toString).toList(), current.probe().configName());
-        ServerRequest next = json.convert((ObjectNode) patch.applyTo(json.toObject(now)), ServerRequest.class);
-        return apply("PATCH", name, next, change);
+        ChangeResult result = control.patchServer(name, current -> {
+            ServerRequest now = new ServerRequest(current.address().toString(), current.serverIds(),
+                    current.threadSockets().stream().map(HostPort::toString).toList(), current.probe().configName());
+            return entry(name, json.convert((ObjectNode) patch.applyTo(json.toObject(now)), ServerRequest.class));
+        }, change);
+        return change.dryRun() ? changes.dryRun(result) : get(name);
     }
 
     private Object apply(String method, String name, ServerRequest request, Change change) {
+        ChangeResult result = control.putServer(entry(name, request), method, change);
+        return change.dryRun() ? changes.dryRun(result) : get(name);
+    }
+
+    /** @return the server a request describes; 422 listing every malformed field */
+    private static ServerEntry entry(String name, ServerRequest request) {
         List<String> errors = new ArrayList<>();
         if (!NAME.matcher(name).matches()) {
             errors.add("name: must be 1..64 of A-Z a-z 0-9 . _ -: " + name);
@@ -164,9 +175,7 @@ public final class ServerResource {
         if (!errors.isEmpty()) {
             throw new ApiException(ApiException.UNPROCESSABLE, errors);
         }
-        ChangeResult result = control.putServer(new ServerEntry(name, address, request.serverIds(), sockets, probe),
-                method, change);
-        return change.dryRun() ? changes.dryRun(result) : get(name);
+        return new ServerEntry(name, address, request.serverIds(), sockets, probe);
     }
 
     /**

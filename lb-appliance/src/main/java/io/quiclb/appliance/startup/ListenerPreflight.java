@@ -49,6 +49,36 @@ public final class ListenerPreflight {
         }
     }
 
+    /**
+     * The HTTP connectors (API and admin pages) must be free too: Jetty would otherwise fail half-way through
+     * starting, with a stack trace.
+     *
+     * @param server the {@code server} section
+     * @throws StartupFailure naming the first connector that cannot be bound
+     */
+    public static void requireFreeHttp(io.dropwizard.core.server.ServerFactory server) {
+        List<io.dropwizard.jetty.ConnectorFactory> connectors = new java.util.ArrayList<>();
+        if (server instanceof io.dropwizard.core.server.SimpleServerFactory simple) {
+            connectors.add(simple.getConnector());
+        } else if (server instanceof io.dropwizard.core.server.DefaultServerFactory standard) {
+            connectors.addAll(standard.getApplicationConnectors());
+            connectors.addAll(standard.getAdminConnectors());
+        }
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors) {
+            if (!(connector instanceof io.dropwizard.jetty.HttpConnectorFactory http) || http.getPort() == 0) {
+                continue;
+            }
+            String host = http.getBindHost() == null || http.getBindHost().isEmpty() ? "0.0.0.0" : http.getBindHost();
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is free
+                probe.bind(new InetSocketAddress(host, http.getPort()));
+            } catch (IOException e) {
+                throw new StartupFailure("server connector " + host + ":" + http.getPort() + " (the API and admin"
+                        + " pages): cannot bind: " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** @return the process holding a UDP socket on this local port, as "pid N (command line)", or null */
     static String holder(int port) {
         String inode = inode(port);
@@ -99,18 +129,35 @@ public final class ListenerPreflight {
         }
     }
 
-    private static String commandLine(Path process) {
+    /**
+     * What the process runs, without its JVM options (which may carry secrets, e.g. {@code -Ddw.api.adminToken}):
+     * the executable's name, then the main class or {@code -jar} file and the arguments after it.
+     */
+    static String commandLine(Path process) {
+        String[] args;
         try {
-            String[] args = new String(Files.readAllBytes(process.resolve("cmdline")), StandardCharsets.UTF_8)
-                    .split("\0");
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < args.length; i++) {
-                boolean classPath = i > 0 && List.of("-cp", "-classpath", "--class-path").contains(args[i - 1]);
-                line.append(i == 0 ? "" : " ").append(classPath ? "[class path]" : args[i]);
-            }
-            return line.length() <= 240 ? line.toString() : line.substring(0, 237) + "...";
+            args = new String(Files.readAllBytes(process.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
         } catch (IOException e) {
             return "command line unknown";
         }
+        StringBuilder line = new StringBuilder(Path.of(args[0]).getFileName().toString());
+        int main = -1;
+        for (int i = 1; i < args.length && main < 0; i++) {
+            if (args[i].equals("-jar") && i + 1 < args.length) {
+                line.append(" -jar");
+                main = i + 1;
+            } else if (List.of("-cp", "-classpath", "--class-path", "-p", "--module-path").contains(args[i])) {
+                i++;
+            } else if (!args[i].startsWith("-")) {
+                main = i;
+            }
+        }
+        if (main < 0) {
+            return line.toString();
+        }
+        for (int i = main; i < args.length; i++) {
+            line.append(' ').append(i == main && args[i].indexOf('/') >= 0 ? Path.of(args[i]).getFileName() : args[i]);
+        }
+        return line.length() <= 240 ? line.toString() : line.substring(0, 237) + "...";
     }
 }

@@ -12,9 +12,9 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * {@code server config.yml}: Dropwizard's server command with the file argument required (without one, Dropwizard
  * would start on built-in defaults), and a {@link StartupFailure} printed as one line instead of a stack trace.
  *
- * @param <T> the configuration class
- *
  * <p><b>Thread safety:</b> run once by the CLI.
+ *
+ * @param <T> the configuration class
  */
 public final class ServeCommand<T extends Configuration> extends ServerCommand<T> {
     /**
@@ -31,7 +31,7 @@ public final class ServeCommand<T extends Configuration> extends ServerCommand<T
 
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable e) {
-        if (!printOneLine(cli, e)) {
+        if (!printOneLine(cli, e, "cannot start")) {
             super.onError(cli, namespace, e);
         }
     }
@@ -45,14 +45,15 @@ public final class ServeCommand<T extends Configuration> extends ServerCommand<T
     }
 
     /**
-     * @param cli the CLI
-     * @param e   why a command failed
+     * @param cli  the CLI
+     * @param e    why a command failed
+     * @param what what failed, e.g. "cannot start" or "check failed"
      * @return whether it was a {@link StartupFailure}, now printed as one line on standard error
      */
-    public static boolean printOneLine(Cli cli, Throwable e) {
+    public static boolean printOneLine(Cli cli, Throwable e, String what) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof StartupFailure failure) {
-                cli.getStdErr().println("quiclb: cannot start: " + failure.getMessage());
+                cli.getStdErr().println("quiclb: " + what + ": " + failure.getMessage());
                 return true;
             }
         }

@@ -83,7 +83,8 @@ class OpenApiTest {
                 put.get("responses").get("200").get("content").get("application/json").get("schema").get("oneOf")
                         .toString(), "the stored config, or a dry run's result");
         JsonNode patch = paths.get("/api/v1/servers/{name}").get("patch");
-        assertTrue(patch.get("requestBody").get("content").has("application/merge-patch+json"), patch.toString());
+        assertEquals("#/components/schemas/ServerRequest", patch.get("requestBody").get("content")
+                .get("application/merge-patch+json").get("schema").get("$ref").asText(), patch.toString());
         assertTrue(put.get("responses").has("401") && put.get("responses").has("403"), put.toString());
         JsonNode delete = paths.get("/api/v1/servers/{name}").get("delete");
         assertTrue(delete.get("responses").has("204"), delete.toString());

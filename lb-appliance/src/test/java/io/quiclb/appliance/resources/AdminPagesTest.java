@@ -68,6 +68,36 @@ class AdminPagesTest {
     }
 
     @Test
+    void shouldRefusePathsThatStepFromAPublicPageIntoAProtectedOne() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level before = root.getLevel();
+        for (String path : new String[] {"/admin/ping/../tasks/log-level?logger=ROOT&level=OFF",
+            "/admin/./tasks/log-level?logger=ROOT&level=OFF", "/admin//tasks/log-level?logger=ROOT&level=OFF",
+            "/admin/%74asks/log-level?logger=ROOT&level=OFF", "/admin/ping;x/../tasks/log-level?logger=ROOT&level=OFF",
+            "/admin/ping/x"}) {
+            int status = rawStatus("POST", path, null);
+            assertTrue(status == 400 || status == 401, path + " answered " + status);
+        }
+        assertEquals(before, root.getLevel(), "no task ran");
+        int threads = rawStatus("GET", "/admin/metrics/../threads", ApiClient.READ);
+        assertTrue(threads == 400 || threads == 403, "/admin/metrics/../threads with the read token: " + threads);
+        assertEquals(200, rawStatus("GET", "/admin/ping", null));
+    }
+
+    /** Sends the path exactly as written (HTTP clients normalise {@code ..}) and returns the status. */
+    private static int rawStatus(String method, String path, String token) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.getAdminPort())) {
+            socket.setSoTimeout(10_000);
+            String request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "Connection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    @Test
     void shouldLetTheReadTokenSeeHealthAndMetricsAndAnyoneSeePing() throws Exception {
         for (String page : new String[] {"/admin/healthcheck", "/admin/metrics", "/admin/prometheus"}) {
             assertEquals(401, admin.call("GET", page, null, null).status(), page);

@@ -102,9 +102,23 @@ class GuardedChangeTest {
         assertEquals("0c01", api.get("/api/v1/servers/g1").json().get("serverIds").get("1").asText());
         assertEquals(200, api.get("/api/v1/configs/1").status());
 
-        // Not every change is guarded: a new config and the servers' address are free to change.
+        // Not every change is guarded: what decodes no differently, a server ID in a config no datagram used,
+        // thread sockets added.
         assertEquals(200, api.call("PATCH", "/api/v1/configs/1", ApiClient.ADMIN, "{\"lengthSelfEncoded\":false}",
                 "application/merge-patch+json").status());
+        assertEquals(200, api.put("/api/v1/configs/2", "{\"serverIdLength\":2,\"nonceLength\":6}").status());
+        assertEquals(200, patch("/api/v1/servers/g1", "{\"serverIds\":{\"2\":\"0d01\"}}").status());
+        assertEquals(200, patch("/api/v1/servers/g1", "{\"serverIds\":{\"2\":\"0d02\"}}").status(),
+                "fixing a server ID in a config that routed nothing yet breaks nothing");
+        assertEquals(200, patch("/api/v1/servers/g1",
+                "{\"threadSockets\":[\"127.0.0.1:6101\",\"127.0.0.1:6102\"]}").status());
+        assertConflict(patch("/api/v1/servers/g1", "{\"threadSockets\":[\"127.0.0.1:6102\",\"127.0.0.1:6101\"]}"),
+                "moving thread 0 from 127.0.0.1:6101 to 127.0.0.1:6102 sends the live connections of that thread");
+        assertConflict(api.put("/api/v1/servers/g1", "{\"address\":\"127.0.0.1:" + backend.getLocalPort()
+                + "\",\"serverIds\":{\"1\":\"0c01\",\"2\":\"0d02\"},\"probe\":\"none\"}"),
+                "removing thread socket 0 (127.0.0.1:6101)");
+        assertConflict(patch("/api/v1/servers/g1", "{\"address\":\"127.0.0.1:6199\"}"),
+                "changing its address from 127.0.0.1:" + backend.getLocalPort() + " to 127.0.0.1:6199");
 
         ApiClient.Reply forced = api.call("PUT", "/api/v1/configs/1?force=true", ApiClient.ADMIN,
                 "{\"serverIdLength\":2,\"nonceLength\":6,\"key\":\"" + NEW_KEY + "\"}");
@@ -144,7 +158,11 @@ class GuardedChangeTest {
         assertTrue(drain.json().get("servers").findParents("name").stream()
                 .anyMatch(s -> s.get("name").asText().equals("g1") && s.get("draining").asBoolean()), drain.body());
         assertFalse(api.get("/api/v1/servers/g1").json().get("draining").asBoolean());
-        ApiClient.Reply delete = api.call("DELETE", "/api/v1/servers/s2?dryRun=true", ApiClient.ADMIN, null);
+        ApiClient.Reply startup = api.call("DELETE", "/api/v1/servers/s2?dryRun=true", ApiClient.ADMIN, null);
+        assertEquals(409, startup.status(), startup.body());
+        assertTrue(startup.body().contains("server s2 was in force when the appliance started"), startup.body());
+        ApiClient.Reply delete = api.call("DELETE", "/api/v1/servers/s2?dryRun=true&force=true", ApiClient.ADMIN,
+                null);
         assertEquals(200, delete.status(), delete.body());
         assertEquals(200, api.get("/api/v1/servers/s2").status());
 
@@ -198,6 +216,10 @@ class GuardedChangeTest {
         DatagramPacket received = new DatagramPacket(new byte[2048], 2048);
         backend.receive(received);
         assertEquals(datagram.length, received.getLength());
+    }
+
+    private ApiClient.Reply patch(String path, String body) throws Exception {
+        return api.call("PATCH", path, ApiClient.ADMIN, body, "application/merge-patch+json");
     }
 
     private static void assertConflict(ApiClient.Reply reply, String contains) {

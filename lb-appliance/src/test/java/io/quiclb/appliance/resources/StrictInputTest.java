@@ -88,6 +88,18 @@ class StrictInputTest {
         assertEquals(400, duplicate.status(), duplicate.body());
         assertTrue(errors(duplicate).get(0).startsWith("body: must not repeat a field"), duplicate.body());
 
+        ApiClient.Reply unquotedKey = api.put("/api/v1/configs/4",
+                "{\"serverIdLength\":2,\"nonceLength\":6,\"key\":" + "fdf726a9893ec05c0632d3956680baf0}");
+        assertEquals(400, unquotedKey.status(), unquotedKey.body());
+        assertFalse(unquotedKey.body().contains("fdf726a9893ec05c"), "a malformed key is never quoted back: "
+                + unquotedKey.body());
+
+        ApiClient.Reply nullId = api.put("/api/v1/servers/n1", "{\"address\":\"127.0.0.1:5031\","
+                + "\"serverIds\":{\"0\":null},\"threadSockets\":[null]}");
+        assertEquals(422, nullId.status(), nullId.body());
+        assertEquals(List.of("serverIds.0: must not be null (leave it out instead)", "threadSockets[0]: must not be"
+                + " null"), errors(nullId));
+
         ApiClient.Reply array = api.put("/api/v1/configs/4", "[1,2]");
         assertEquals(422, array.status(), array.body());
         assertEquals(List.of("body: must be a JSON object: array"), errors(array));
@@ -179,7 +191,9 @@ class StrictInputTest {
         assertRefused("{\"address\":\"127.0.0.1:0\"}",
                 "address: must have a port 1..65535 (port 0 names no server): 127.0.0.1:0");
         assertRefused("{\"address\":\"224.0.0.9:5020\"}",
-                "address: must be a unicast address, not multicast: 224.0.0.9:5020");
+                "address: must be a unicast address, not multicast or broadcast: 224.0.0.9:5020");
+        assertRefused("{\"address\":\"255.255.255.255:5020\"}",
+                "address: must be a unicast address, not multicast or broadcast: 255.255.255.255:5020");
         assertRefused("{\"address\":\"127.0.0.1:5020\",\"threadSockets\":[\"127.0.0.1:5021\",\"127.0.0.1:5021\"]}",
                 "threadSockets[1]: must be unique within the server: 127.0.0.1:5021 is also its threadSockets[0]");
         assertRefused("{\"address\":\"127.0.0.1:5001\"}",

@@ -78,6 +78,41 @@ class StartupTest {
     }
 
     @Test
+    void shouldRefuseASecondApplianceOnTheSameStateFileAndABusyHttpPort() throws Exception {
+        int udp;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            udp = probe.getLocalPort();
+        }
+        Path config = config(directory, udp, freeTcpPort());
+        try (ChildProcess running = start("server", config)) {
+            assertTrue(Await.until(() -> running.lines().stream().anyMatch(l -> l.contains(READY))),
+                    String.join("\n", running.lines()));
+            Path other = Files.writeString(directory.resolve("other.yml"), Files.readString(config)
+                    .replace("127.0.0.1:" + udp, "127.0.0.1:0")
+                    .replaceFirst("port: \\d+", "port: " + freeTcpPort()));
+            try (ChildProcess second = start("server", other)) {
+                assertEquals(1, second.waitFor(60, TimeUnit.SECONDS), String.join("\n", second.lines()));
+                assertTrue(second.lines().contains("quiclb: cannot start: api.stateFile " + directory.resolve(
+                        "state.json") + " is in use by another appliance (pid " + running.pid() + "): two appliances"
+                        + " must not share a state file; stop that one first, or give this one a state file of its"
+                        + " own"), String.join("\n", second.lines()));
+            }
+            try (ServerSocket http = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                Path busy = Files.createDirectory(directory.resolve("busy"));
+                try (ChildProcess third = start("server", config(busy, 0, http.getLocalPort()))) {
+                    assertEquals(1, third.waitFor(60, TimeUnit.SECONDS), String.join("\n", third.lines()));
+                    assertTrue(third.lines().contains("quiclb: cannot start: server connector 127.0.0.1:"
+                            + http.getLocalPort() + " (the API and admin pages): cannot bind: Address already in use"),
+                            String.join("\n", third.lines()));
+                    assertFalse(third.lines().stream().anyMatch(l -> l.startsWith("\tat ")),
+                            String.join("\n", third.lines()));
+                }
+            }
+            assertTrue(running.isAlive());
+        }
+    }
+
+    @Test
     void shouldRequireTheConfigurationFile() throws Exception {
         try (ChildProcess server = start("server", null)) {
             assertNotEquals(0, server.waitFor(60, TimeUnit.SECONDS));
@@ -128,7 +163,7 @@ class StartupTest {
         Files.writeString(directory.resolve("state.json"), "{\"format\": 1, \"configs\": [", StandardCharsets.UTF_8);
         try (ChildProcess check = start("check", config)) {
             assertEquals(1, check.waitFor(60, TimeUnit.SECONDS), String.join("\n", check.lines()));
-            assertTrue(check.lines().stream().anyMatch(l -> l.startsWith("quiclb: cannot start: state file ")
+            assertTrue(check.lines().stream().anyMatch(l -> l.startsWith("quiclb: check failed: state file ")
                     && l.contains("cannot be read")), String.join("\n", check.lines()));
             assertFalse(check.lines().stream().anyMatch(l -> l.contains("Configuration is OK")));
         }

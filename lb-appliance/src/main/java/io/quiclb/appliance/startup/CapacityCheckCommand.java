@@ -1,17 +1,16 @@
-package io.quiclb.appliance.capacity;
+package io.quiclb.appliance.startup;
 
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.setup.Bootstrap;
 import io.quiclb.appliance.QuicLbConfiguration;
+import io.quiclb.appliance.capacity.Capacity;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.OwnAddresses;
 import io.quiclb.appliance.control.InitialState;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
-import io.quiclb.appliance.startup.ServeCommand;
-import io.quiclb.appliance.startup.StartupFailure;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -46,7 +45,7 @@ public final class CapacityCheckCommand extends CheckCommand<QuicLbConfiguration
 
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable e) {
-        if (!ServeCommand.printOneLine(cli, e)) {
+        if (!ServeCommand.printOneLine(cli, e, "check failed")) {
             super.onError(cli, namespace, e);
         }
     }
