@@ -129,6 +129,8 @@ class GuardedChangeTest {
         JsonNode newest = api.get("/api/v1/audit?limit=1").json().get(0);
         assertEquals("PUT configs/1", newest.get("action").asText());
         assertEquals("admin@127.0.0.1", newest.get("actor").asText());
+        assertTrue(newest.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*Z"),
+                "ISO-8601: " + newest.get("time"));
         assertEquals(fingerprint, newest.get("before").get("keyFingerprint").asText());
         assertEquals(newFingerprint, newest.get("after").get("keyFingerprint").asText());
         assertEquals(1, newest.get("forced").size(), newest.toString());
