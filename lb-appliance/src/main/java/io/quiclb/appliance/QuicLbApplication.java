@@ -47,7 +47,15 @@ import io.quiclb.appliance.startup.ListenerPreflight;
 import io.quiclb.appliance.startup.ReadyLine;
 import io.quiclb.appliance.startup.ServeCommand;
 import io.quiclb.appliance.startup.StartupFailure;
+import io.quiclb.appliance.startup.TakeoverCommand;
+import io.quiclb.appliance.takeover.TakeoverClient;
+import io.quiclb.appliance.systemd.SystemdNotifier;
+import io.quiclb.appliance.takeover.ReusePortServerFactory;
+import io.quiclb.appliance.takeover.TakeoverHost;
+import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.forward.Transport;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +71,8 @@ import org.slf4j.LoggerFactory;
  */
 public class QuicLbApplication extends Application<QuicLbConfiguration> {
     private static final Logger LOG = LoggerFactory.getLogger(QuicLbApplication.class);
+    /** Set by {@code takeover} before {@link #run}: receive the running appliance's sockets. */
+    private volatile boolean takeover;
 
     /**
      * @param args {@code server config.yml}, {@code check config.yml}, ...
@@ -81,6 +91,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
     @Override
     protected void addDefaultCommands(Bootstrap<QuicLbConfiguration> bootstrap) {
         bootstrap.addCommand(new ServeCommand<>(this));
+        bootstrap.addCommand(new TakeoverCommand<>(this, () -> takeover = true));
         bootstrap.addCommand(new CapacityCheckCommand(this));
     }
 
@@ -93,9 +104,17 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
 
     @Override
     public void run(QuicLbConfiguration configuration, Environment environment) {
-        ForwarderSettings settings = configuration.getForwarder();
-        ListenerPreflight.requireFree(settings.listeners());
-        ListenerPreflight.requireFreeHttp(configuration.getServerFactory());
+        ForwarderSettings configured = configuration.getForwarder();
+        Path handoverSocket = configured.handoverSocketPath(configuration.getApi().stateFile());
+        TakeoverClient.Session handover = takeover ? takeOver(configuration, handoverSocket) : null;
+        if (handover == null) {
+            ListenerPreflight.requireFree(configured.listeners());
+            ListenerPreflight.requireFreeHttp(configuration.getServerFactory());
+        } else {
+            environment.lifecycle().manage(closing(handover::close));
+        }
+        ForwarderSettings settings = handover == null ? configured
+                : configured.withListeners(inheritedPorts(configured.listeners(), handover.listeners()));
         int workers = settings.workers();
         StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
 
@@ -110,6 +129,9 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         RoutingService routing = new RoutingService(workers, initial);
         routing.setPanicThreshold(configuration.getHealth().panicThreshold());
         Forwarder forwarder = new Forwarder(settings, routing);
+        if (handover != null) {
+            forwarder.inherit(handover.sockets());
+        }
         if (configuration.getDemo().backends()) {
             // Registered first, so the backends listen before the forwarder and the health prober start.
             environment.lifecycle().manage(new DemoBackends(initial));
@@ -183,8 +205,91 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 store.unlock();
             }
         });
-        environment.lifecycle().addServerLifecycleListener(server -> LOG.info("{}",
-                ReadyLine.of(forwarder, routing.current(), configuration.getServerFactory(), server)));
+        // SO_REUSEPORT on the HTTP connectors, so the appliance that takes this one over can bind them beside it.
+        io.dropwizard.core.server.ServerFactory serverSection = configuration.getServerFactory();
+        configuration.setServerFactory(new ReusePortServerFactory(serverSection));
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+        TakeoverHost host = new TakeoverHost(forwarder, control, store, handoverSocket,
+                settings.drainTimeout().toMilliseconds(), () -> System.exit(0), systemd);
+        environment.lifecycle().manage(closing(() -> {
+            if (!host.handedOver()) {
+                systemd.stopping(); // after a handover the service goes on in the new process
+            }
+            host.close();
+            systemd.close();
+        }));
+        TakeoverClient.Session session = handover;
+        environment.lifecycle().addServerLifecycleListener(server -> {
+            if (session != null) {
+                session.serving();
+                // systemd follows this process from now on (NotifyAccess=all), before the old one exits.
+                systemd.send("MAINPID=" + ProcessHandle.current().pid() + "\nREADY=1");
+                LOG.info("takeover: serving on the listener sockets of the appliance taken over");
+            } else {
+                systemd.ready();
+            }
+            try {
+                host.start(server);
+            } catch (java.io.IOException e) {
+                LOG.error("takeover: {}; this appliance cannot be taken over", e.getMessage());
+            }
+            LOG.info("{}", ReadyLine.of(forwarder, routing.current(), serverSection, server));
+        });
+    }
+
+    /**
+     * A takeover's first step, before anything is read or bound: receive the running appliance's listener sockets.
+     *
+     * @return the session, or null when no appliance runs there (start as {@code server} would)
+     */
+    private static TakeoverClient.Session takeOver(QuicLbConfiguration configuration, Path handoverSocket) {
+        if (!Transport.select(configuration.getForwarder().transport()).canAdopt()) {
+            throw new StartupFailure("forwarder.transport: a takeover needs epoll or io_uring, which can adopt a"
+                    + " socket; nio cannot: stop the running appliance and start this one instead", null);
+        }
+        if (configuration.getDemo().backends()) {
+            throw new StartupFailure("demo.backends: the demo backends run inside the appliance and would stop with"
+                    + " the one taken over; a takeover needs demo.backends off", null);
+        }
+        try {
+            TakeoverClient.Session session = TakeoverClient.connect(handoverSocket, java.time.Duration.ofSeconds(10))
+                    .orElse(null);
+            if (session == null) {
+                LOG.info("takeover: no appliance answers on {}; starting as `server` would", handoverSocket);
+            } else {
+                LOG.info("takeover: received {} listener socket(s) from the running appliance",
+                        session.sockets().remaining());
+            }
+            return session;
+        } catch (java.io.IOException e) {
+            throw new StartupFailure("forwarder.handoverSocket " + handoverSocket + ": " + e.getMessage()
+                    + "; the running appliance carries on", e);
+        }
+    }
+
+    /**
+     * A listener configured with port 0 takes the port the running appliance got for the listener at the same place
+     * (same host), so its socket is inherited rather than a new port chosen; other listeners stay as configured.
+     */
+    static List<HostPort> inheritedPorts(List<HostPort> configured, List<java.net.InetSocketAddress> running) {
+        List<HostPort> listeners = new java.util.ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            HostPort listener = configured.get(i);
+            java.net.InetSocketAddress bound = i < running.size() ? running.get(i) : null;
+            boolean sameHost = bound != null && bound.getAddress().equals(listener.resolve().getAddress());
+            listeners.add(listener.port() == 0 && sameHost
+                    ? new HostPort(bound.getAddress().getHostAddress(), bound.getPort()) : listener);
+        }
+        return listeners;
+    }
+
+    private static Managed closing(Runnable close) {
+        return new Managed() {
+            @Override
+            public void stop() {
+                close.run();
+            }
+        };
     }
 
     private static long forwardedTo(RoutingService routing, String name) {

@@ -15,7 +15,16 @@ public final class Await {
      * @throws InterruptedException when interrupted
      */
     public static boolean until(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + LIMIT_NANOS;
+        return until(condition, LIMIT_NANOS);
+    }
+
+    /**
+     * @param condition what to wait for
+     * @param limitNanos how long at most
+     * @return whether it held within the limit
+     */
+    public static boolean until(BooleanSupplier condition, long limitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + limitNanos;
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
                 return true;

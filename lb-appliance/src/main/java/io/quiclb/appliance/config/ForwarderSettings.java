@@ -34,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  * @param maxHandshakesPerPrefix     of those, per source /24 (IPv4) or /64 (IPv6) at most; 0 for no bound (default)
  * @param upstreamSources            source addresses of upstream sockets, each with its own local port range
  *                                   (default none: the wildcard, the kernel picks the source)
+ * @param handoverSocket             the Unix socket over which a {@code takeover} receives this appliance's listener
+ *                                   sockets (default: {@code quiclb-handover.sock} beside {@code api.stateFile})
+ * @param drainTimeout               after a takeover, how long the old process keeps relaying replies of its flows at
+ *                                   most before it exits (default 30s)
  */
 public record ForwarderSettings(
         TransportKind transport,
@@ -47,7 +51,9 @@ public record ForwarderSettings(
         @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS) Duration unconfirmedFlowIdleTimeout,
         @Min(1) Long maxHandshakes,
         @Min(0) Integer maxHandshakesPerPrefix,
-        List<@NotNull String> upstreamSources) {
+        List<@NotNull String> upstreamSources,
+        String handoverSocket,
+        @MinDuration(value = 0, unit = TimeUnit.SECONDS) Duration drainTimeout) {
 
     /** Fills in defaults. */
     public ForwarderSettings {
@@ -65,6 +71,7 @@ public record ForwarderSettings(
         }
         maxHandshakesPerPrefix = maxHandshakesPerPrefix == null ? 0 : maxHandshakesPerPrefix;
         upstreamSources = upstreamSources == null ? List.of() : List.copyOf(upstreamSources);
+        drainTimeout = drainTimeout == null ? Duration.seconds(30) : drainTimeout;
     }
 
     /** The settings without the GSO and GRO switches: GSO on, GRO off. */
@@ -78,7 +85,28 @@ public record ForwarderSettings(
                              Duration flowIdleTimeout, Long maxFlows, Integer maxDatagramSize, Boolean gso,
                              Boolean gro) {
         this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, gso, gro, null, null, null,
-                null);
+                null, null, null);
+    }
+
+    /**
+     * @param stateFile api.stateFile
+     * @return the handover socket's path: {@code handoverSocket}, or {@code quiclb-handover.sock} beside the state
+     *         file
+     */
+    public java.nio.file.Path handoverSocketPath(String stateFile) {
+        return handoverSocket != null ? java.nio.file.Path.of(handoverSocket)
+                : java.nio.file.Path.of(stateFile).toAbsolutePath().resolveSibling("quiclb-handover.sock");
+    }
+
+    /**
+     * @param bound listeners to use instead (a takeover: the running appliance's as bound, so port 0 becomes the
+     *              port it got)
+     * @return these settings with those listeners
+     */
+    public ForwarderSettings withListeners(List<HostPort> bound) {
+        return new ForwarderSettings(transport, workers, bound, flowIdleTimeout, maxFlows, maxDatagramSize, gso, gro,
+                unconfirmedFlowIdleTimeout, maxHandshakes, maxHandshakesPerPrefix, upstreamSources, handoverSocket,
+                drainTimeout);
     }
 
     /** @return every default */

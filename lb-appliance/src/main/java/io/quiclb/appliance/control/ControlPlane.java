@@ -44,6 +44,7 @@ public final class ControlPlane {
     private RoutingState state;
     private final Set<String> down = new HashSet<>();
     private final Set<InetSocketAddress> downSockets = new HashSet<>();
+    private String frozen;
 
     private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange,
                          Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
@@ -88,6 +89,21 @@ public final class ControlPlane {
     /** @return the state in force */
     public synchronized RoutingState state() {
         return state;
+    }
+
+    /**
+     * Refuses every change (503 with the reason) until {@link #thaw}: while a takeover reads the state file, or
+     * after this appliance handed over to another one.
+     *
+     * @param reason what a refused change is told
+     */
+    public synchronized void freeze(String reason) {
+        frozen = reason;
+    }
+
+    /** Accepts changes again (a takeover rolled back). */
+    public synchronized void thaw() {
+        frozen = null;
     }
 
     /** @return the history of accepted changes */
@@ -347,6 +363,9 @@ public final class ControlPlane {
      * judging.
      */
     private ChangeResult commit(Change change, String action, boolean server, String name, RoutingState next) {
+        if (frozen != null) {
+            throw new ApiException(ApiException.UNAVAILABLE, List.of(frozen));
+        }
         List<String> problems = RoutingConfigCheck.check(new QuicLbSettings(next.configs()), next.servers(), own.get())
                 .stream().map(p -> p.inApi(server, name)).toList();
         if (!problems.isEmpty()) {

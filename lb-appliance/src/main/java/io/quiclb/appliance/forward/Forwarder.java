@@ -67,6 +67,7 @@ public final class Forwarder implements Managed {
     private volatile Capacity capacity;
     /** Listener sockets per worker at startup (wildcards' interface addresses included), for the capacity. */
     private int listenerSockets;
+    private volatile InheritedSockets inherited = InheritedSockets.NONE;
 
     /**
      * @param settings the forwarder section of config.yml
@@ -75,6 +76,65 @@ public final class Forwarder implements Managed {
     public Forwarder(ForwarderSettings settings, RoutingService routing) {
         this.settings = settings;
         this.routing = routing;
+    }
+
+    /**
+     * Before {@link #start}: listener sockets received from the appliance this one takes over, adopted instead of
+     * bound anew.
+     *
+     * @param sockets the inherited sockets
+     */
+    public void inherit(InheritedSockets sockets) {
+        this.inherited = sockets;
+    }
+
+    /**
+     * One listener socket, for a takeover: the address it is bound to and its descriptor (still this process's).
+     *
+     * @param address the bound address
+     * @param fd      the descriptor
+     */
+    public record ListenerSocket(InetSocketAddress address, int fd) {
+    }
+
+    /**
+     * @return every listener socket of every worker (configured, behind wildcards, adopted), each once
+     * @throws UnsupportedOperationException on NIO, whose sockets have no descriptor to pass
+     */
+    public List<ListenerSocket> listenerSockets() throws Exception {
+        if (!transport.canAdopt()) {
+            throw new UnsupportedOperationException("the nio transport cannot hand its sockets over");
+        }
+        List<ListenerSocket> sockets = new ArrayList<>();
+        for (Channel channel : allListenerChannels()) {
+            sockets.add(new ListenerSocket((InetSocketAddress) channel.localAddress(),
+                    ((io.netty.channel.unix.UnixChannel) channel).fd().intValue()));
+        }
+        return sockets;
+    }
+
+    /**
+     * After a takeover: stops reading every listener socket (the appliance taking over reads them now) while still
+     * sending replies of this one's flows through them.
+     */
+    public void stopReading() throws Exception {
+        for (Channel channel : allListenerChannels()) {
+            channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).get(2, TimeUnit.SECONDS);
+        }
+    }
+
+    private List<Channel> allListenerChannels() throws Exception {
+        java.util.Set<Channel> channels = new java.util.LinkedHashSet<>();
+        for (Worker worker : workers) {
+            channels.addAll(listeners.configured(worker));
+            for (Channel channel : worker.eventLoop().submit(worker::listeners).get(2, TimeUnit.SECONDS)) {
+                if (channel != null) {
+                    channels.add(channel);
+                }
+            }
+        }
+        channels.addAll(listeners.extras());
+        return new ArrayList<>(channels);
     }
 
     @Override
@@ -122,7 +182,8 @@ public final class Forwarder implements Managed {
             workers.add(worker);
         }
         scheduleSweeps(unconfirmedIdle, confirmedIdle);
-        listeners = new ListenerSockets(settings, transport, workers, locals, gro, sweeper, limits.sockets);
+        listeners = new ListenerSockets(settings, transport, workers, locals, gro, sweeper, limits.sockets,
+                inherited);
         try {
             listeners.bind();
         } catch (Exception e) {
@@ -179,6 +240,11 @@ public final class Forwarder implements Managed {
             // Wait for the upstream sockets to close before the event loops go: io_uring closes lazily.
             for (ChannelFuture closing : worker.eventLoop().submit(worker::closeAll).get(2, TimeUnit.SECONDS)) {
                 closing.await(2, TimeUnit.SECONDS);
+            }
+        }
+        if (listeners != null) {
+            for (Channel extra : listeners.extras()) {
+                extra.close().await(2, TimeUnit.SECONDS);
             }
         }
         // A short quiet period lets io_uring complete the reads it had in flight and release their buffers.

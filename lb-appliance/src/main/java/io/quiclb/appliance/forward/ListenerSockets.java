@@ -67,6 +67,9 @@ final class ListenerSockets implements Destinations {
     /** Per worker: the sockets of the configured listeners (wildcards and specific addresses). */
     private final List<List<Channel>> configured = new ArrayList<>();
     private final SocketBudget sockets;
+    private final InheritedSockets inherited;
+    /** Inherited sockets beyond one per worker and address: read by a worker, never replied through. */
+    private final List<Channel> extras = new CopyOnWriteArrayList<>();
     /** Destinations that could not get a socket, and until when they are not tried again. */
     private final ConcurrentHashMap<InetSocketAddress, Long> refused =
             new ConcurrentHashMap<>();
@@ -81,9 +84,11 @@ final class ListenerSockets implements Destinations {
      * @param gro       whether listeners take UDP GRO receives
      * @param rescans   where rescans of the interface addresses run (off the event loops)
      * @param sockets   the socket budget the sockets for destinations behind wildcards take from
+     * @param inherited sockets received from the appliance taken over, adopted instead of binding new ones
      */
     ListenerSockets(ForwarderSettings settings, Transport transport, List<Worker> workers, LocalAddresses locals,
-                    boolean gro, Executor rescans, SocketBudget sockets) {
+                    boolean gro, Executor rescans, SocketBudget sockets, InheritedSockets inherited) {
+        this.inherited = inherited;
         this.sockets = sockets;
         this.settings = settings;
         this.transport = transport;
@@ -137,6 +142,72 @@ final class ListenerSockets implements Destinations {
                 }
             }
         }
+        adoptRemaining();
+    }
+
+    /**
+     * Inherited sockets no worker took (the old appliance had more workers, or destinations behind a wildcard this
+     * one has not met yet): each is adopted by a worker in turn and read like its own, so no socket of the
+     * {@code SO_REUSEPORT} group is left unread.
+     */
+    private void adoptRemaining() throws Exception {
+        List<Worker> listening = listeningWorkers();
+        int next = 0;
+        for (var entry : inherited.takeRemaining().entrySet()) {
+            if (!listensOn(entry.getKey())) {
+                LOG.info("forwarder: closing {} inherited socket(s) on {}: not a listener of this configuration",
+                        entry.getValue().size(), entry.getKey());
+                for (int fd : entry.getValue()) {
+                    try {
+                        new io.netty.channel.unix.FileDescriptor(fd).close();
+                    } catch (java.io.IOException e) {
+                        LOG.warn("forwarder: closing inherited socket {} failed ({})", fd, String.valueOf(e));
+                    }
+                }
+                continue;
+            }
+            for (int fd : entry.getValue()) {
+                Worker worker = listening.get(next++ % listening.size());
+                InetSocketAddress address = entry.getKey();
+                extras.add(onLoop(worker, () -> {
+                    int local = locals.indexOf(address);
+                    if (local < 0 && !address.getAddress().isAnyLocalAddress()) {
+                        local = locals.register(address);
+                    }
+                    ListenerHandler handler = local < 0 ? new ListenerHandler(worker, this)
+                            : new ListenerHandler(worker, local);
+                    Channel channel = openListener(worker, address, fd, handler, local < 0);
+                    if (local >= 0 && !worker.hasListener(local)) {
+                        worker.setListener(local, channel);
+                    }
+                    return channel;
+                }));
+            }
+        }
+    }
+
+    /** @return whether the address is a configured listener, or a destination behind a configured wildcard */
+    private boolean listensOn(InetSocketAddress address) {
+        if (boundAddresses.contains(address)) {
+            return true;
+        }
+        for (InetSocketAddress wildcard : boundWildcards) {
+            if (wildcard.getPort() == address.getPort()
+                    && (wildcard.getAddress() instanceof Inet6Address) == (address.getAddress() instanceof Inet6Address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the inherited sockets adopted beyond one per worker and address */
+    List<Channel> extras() {
+        return List.copyOf(extras);
+    }
+
+    /** @return the worker's sockets of the configured listeners */
+    List<Channel> configured(Worker worker) {
+        return List.copyOf(configured.get(worker.index()));
     }
 
     /**
@@ -210,8 +281,15 @@ final class ListenerSockets implements Destinations {
      */
     private Channel openListener(Worker worker, InetSocketAddress address, ListenerHandler handler, boolean wildcard)
             throws Exception {
+        return openListener(worker, address, inherited.take(address), handler, wildcard);
+    }
+
+    /** @param fd an inherited socket bound to {@code address} to adopt, or null to bind a new one */
+    private Channel openListener(Worker worker, InetSocketAddress address, Integer fd, ListenerHandler handler,
+                                 boolean wildcard) throws Exception {
         int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
-        io.netty.channel.socket.DatagramChannel channel = transport.channelFactory(address).newChannel();
+        io.netty.channel.socket.DatagramChannel channel = fd != null ? transport.adopt(fd)
+                : transport.channelFactory(address).newChannel();
         try {
             channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
             channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
@@ -227,6 +305,9 @@ final class ListenerSockets implements Destinations {
         if (!registered.isSuccess()) {
             channel.unsafe().closeForcibly();
             throw new IllegalStateException("listener " + address + ": register failed", registered.cause());
+        }
+        if (fd != null) {
+            return channel; // already bound: the appliance taken over bound it
         }
         ChannelFuture bound = channel.bind(address);
         if (!bound.isSuccess()) {

@@ -138,6 +138,32 @@ public final class Transport {
     }
 
     /**
+     * A channel over a socket that is already bound: one received from the appliance being taken over (its listener
+     * sockets pass over a Unix socket, so none closes and nothing queued in them is lost). The channel is active at
+     * once; it is registered but never bound.
+     *
+     * @param fd the socket's descriptor, owned by the channel from now on
+     * @return the channel
+     * @throws UnsupportedOperationException on NIO, which cannot adopt a descriptor
+     */
+    public DatagramChannel adopt(int fd) {
+        switch (kind) {
+            case IO_URING:
+                return new IoUringDatagramChannel(fd);
+            case EPOLL:
+                return new EpollDatagramChannel(fd);
+            default:
+                throw new UnsupportedOperationException("the nio transport cannot adopt a socket descriptor; a"
+                        + " takeover needs forwarder.transport epoll or io_uring");
+        }
+    }
+
+    /** @return whether {@link #adopt} works: epoll and io_uring */
+    public boolean canAdopt() {
+        return kind == TransportKind.EPOLL || kind == TransportKind.IO_URING;
+    }
+
+    /**
      * @return whether this transport sends UDP GSO batches ({@code UDP_SEGMENT}: several equal-size datagrams to one
      *         target in one send): epoll (with sendmmsg) and io_uring (one SENDMSG per batch) on a kernel that has it;
      *         Netty's NIO datagram channel does not

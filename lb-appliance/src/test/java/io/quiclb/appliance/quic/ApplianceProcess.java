@@ -27,17 +27,20 @@ import java.util.stream.Stream;
  */
 final class ApplianceProcess implements AutoCloseable {
     static final String READ_TOKEN = "read-token-0123456789";
+    static final String ADMIN_TOKEN = "admin-token-0123456789";
 
     private final ChildProcess process;
     private final int httpPort;
     private final InetSocketAddress listener;
+    private final List<String> command;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
 
-    private ApplianceProcess(ChildProcess process, int httpPort, InetSocketAddress listener) {
+    private ApplianceProcess(ChildProcess process, int httpPort, InetSocketAddress listener, List<String> command) {
         this.process = process;
         this.httpPort = httpPort;
         this.listener = listener;
+        this.command = command;
     }
 
     /**
@@ -78,6 +81,7 @@ final class ApplianceProcess implements AutoCloseable {
                 "api:",
                 "  stateFile: " + directory.resolve("state.json"),
                 "  readToken: " + READ_TOKEN,
+                "  adminToken: " + ADMIN_TOKEN,
                 "health:",
                 "  interval: 500ms",
                 "  timeout: 250ms",
@@ -88,12 +92,49 @@ final class ApplianceProcess implements AutoCloseable {
         command.addAll(ChildProcess.javaCommand(List.of("-Xmx512m", System.getProperty("quiclb.childJvmOption", "-Dquiclb.none=1")), QuicLbApplication.class, "server",
                 config.toString()));
         ApplianceProcess appliance = new ApplianceProcess(ChildProcess.start(command), httpPort,
-                new InetSocketAddress("127.0.0.1", udpPort));
+                new InetSocketAddress("127.0.0.1", udpPort), command);
         if (!Await.until(() -> appliance.status("/admin/healthcheck") > 0)) {
             appliance.close();
             throw new AssertionError("the appliance never answered:\n" + String.join("\n", appliance.lines()));
         }
         return appliance;
+    }
+
+    /**
+     * Starts {@code takeover} on this appliance's configuration, as an operator upgrading it would, and waits until
+     * the new one logs that it is ready.
+     *
+     * @return the new appliance
+     */
+    ApplianceProcess takeover() throws Exception {
+        List<String> takeover = new ArrayList<>(command);
+        int command = Math.max(takeover.lastIndexOf("server"), takeover.lastIndexOf("takeover"));
+        takeover.set(command, "takeover");
+        ApplianceProcess next = new ApplianceProcess(ChildProcess.start(takeover), httpPort, listener, takeover);
+        // A JVM starting beside a loaded one on two cores takes a while: 60 s at most.
+        if (!Await.until(() -> next.lines().stream().anyMatch(l -> l.contains("quiclb ready:")),
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(60))) {
+            next.close();
+            throw new AssertionError("the new appliance never got ready:\n" + String.join("\n", next.lines())
+                    + "\nthe old one:\n" + String.join("\n", lines()));
+        }
+        return next;
+    }
+
+    /**
+     * @return the exit status, once the process ended within the limit; -1 if it did not
+     */
+    int waitFor(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return process.waitFor(timeout, unit);
+    }
+
+    /** @return {@code method path} with the admin token and a JSON body (or none), its status */
+    int change(String method, String path, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     /** @return where clients send */

@@ -1,0 +1,217 @@
+package io.quiclb.appliance.takeover;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.StringDecoder;
+import io.quiclb.appliance.forward.Forwarder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running appliance's side of a takeover ({@link HandoverProtocol}): listens on {@code forwarder.handoverSocket}
+ * (mode 600: whoever can connect can take the appliance's sockets), answers one {@code TAKEOVER} at a time with the
+ * listener sockets, and tells the {@link Handoff} what happened. While a takeover is in progress the socket file is
+ * gone, so a second one finds no appliance to take over from; it comes back if the takeover rolls back.
+ *
+ * <p><b>Thread safety:</b> the conversation runs on the handover event loop; {@link #listen} and {@link #close} may
+ * be called from any thread.
+ */
+public final class HandoverServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HandoverServer.class);
+
+    /** What the appliance does at each step; called on the handover event loop. */
+    public interface Handoff {
+        /**
+         * A takeover asks: freeze the control plane, release the state file, and say what to hand over.
+         *
+         * @param pid the new process
+         * @return the listeners as bound and every listener socket
+         * @throws Exception why it cannot be handed over (the new process is told, and nothing changes)
+         */
+        Offer offer(long pid) throws Exception;
+
+        /** The new process serves: stop reading the listeners, close the HTTP connector, drain, exit. */
+        void handedOver();
+
+        /**
+         * The takeover ended before the new process served: carry on as before.
+         *
+         * @param why what happened
+         */
+        void rolledBack(String why);
+    }
+
+    /**
+     * @param listeners the configured listeners as bound, in config.yml order
+     * @param sockets   every listener socket, each handed over as one descriptor
+     */
+    public record Offer(List<InetSocketAddress> listeners, List<Forwarder.ListenerSocket> sockets) {
+    }
+
+    private final Path path;
+    private final Handoff handoff;
+    private final MultiThreadIoEventLoopGroup group = HandoverProtocol.eventLoop("quiclb-handover");
+    private final ObjectMapper json = new ObjectMapper();
+    private Channel server;
+
+    private HandoverServer(Path path, Handoff handoff) {
+        this.path = path;
+        this.handoff = handoff;
+    }
+
+    /**
+     * @param path    the socket's path; a stale file nobody listens on is replaced
+     * @param handoff what the appliance does at each step
+     * @return the listening server
+     * @throws IOException when the path is another live appliance's, or cannot be bound
+     */
+    public static HandoverServer listen(Path path, Handoff handoff) throws IOException {
+        HandoverServer server = new HandoverServer(path, handoff);
+        server.open();
+        return server;
+    }
+
+    private synchronized void open() throws IOException {
+        if (Files.exists(path) && TakeoverClient.answers(path)) {
+            throw new IOException("forwarder.handoverSocket " + path + " belongs to a running appliance");
+        }
+        Files.deleteIfExists(path);
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
+                    @Override
+                    protected void initChannel(DomainSocketChannel channel) {
+                        channel.pipeline().addLast(new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
+                                new StringDecoder(StandardCharsets.UTF_8), new Conversation());
+                    }
+                });
+        try {
+            server = bootstrap.bind(new DomainSocketAddress(path.toFile())).sync().channel();
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + path, e);
+        } catch (RuntimeException e) {
+            throw new IOException("forwarder.handoverSocket " + path + ": cannot listen: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stops accepting takeovers and removes the socket file, if this server still owns it (a takeover in progress
+     * goes on; after a handover the file is the new appliance's).
+     */
+    private synchronized void stopAccepting() {
+        if (server == null) {
+            return;
+        }
+        server.close(); // not awaited: this may run on the handover event loop itself
+        server = null;
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("takeover: cannot remove {} ({})", path, String.valueOf(e));
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** One takeover: TAKEOVER → SOCKETS, SEND → descriptors, SERVING → handed over; a close before that rolls back. */
+    private final class Conversation extends SimpleChannelInboundHandler<String> {
+        private boolean offered;
+        private boolean served;
+        private List<Forwarder.ListenerSocket> sockets = List.of();
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
+            if (!offered && line.startsWith(HandoverProtocol.TAKEOVER + " ")) {
+                long pid = Long.parseLong(line.substring(HandoverProtocol.TAKEOVER.length() + 1).trim());
+                stopAccepting();
+                Offer offer;
+                try {
+                    offer = handoff.offer(pid);
+                } catch (Exception e) {
+                    send(ctx, HandoverProtocol.REFUSED + e.getMessage());
+                    ctx.close();
+                    return;
+                }
+                offered = true;
+                sockets = offer.sockets();
+                Map<String, Object> message = new LinkedHashMap<>();
+                message.put("listeners", offer.listeners().stream().map(HandoverServer::text).toList());
+                List<String> addresses = new ArrayList<>();
+                sockets.forEach(socket -> addresses.add(text(socket.address())));
+                message.put("sockets", addresses);
+                send(ctx, HandoverProtocol.SOCKETS + json.writeValueAsString(message));
+                LOG.info("takeover: pid {} asks; control plane frozen, {} listener socket(s) offered", pid,
+                        sockets.size());
+            } else if (offered && !served && line.equals(HandoverProtocol.SEND)) {
+                for (Forwarder.ListenerSocket socket : sockets) {
+                    ctx.write(new FileDescriptor(socket.fd()));
+                }
+                ctx.flush();
+            } else if (offered && !served && line.equals(HandoverProtocol.SERVING)) {
+                served = true;
+                LOG.info("takeover: the new appliance serves; this one stops reading its listeners and drains");
+                handoff.handedOver();
+            } else {
+                LOG.warn("takeover: unexpected message, closing: {}", line.length() > 80 ? line.substring(0, 80) : line);
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (offered && !served) {
+                handoff.rolledBack("the new process left before it served");
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                    try {
+                        open(); // off the event loop: binding waits for it
+                    } catch (IOException e) {
+                        LOG.error("takeover: cannot listen on {} again ({}); a later takeover will not find this"
+                                + " appliance", path, String.valueOf(e));
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warn("takeover: handover connection failed ({})", String.valueOf(cause));
+            ctx.close();
+        }
+
+        private void send(ChannelHandlerContext ctx, String line) {
+            ctx.writeAndFlush(Unpooled.copiedBuffer(line + "\n", StandardCharsets.UTF_8));
+        }
+    }
+
+    static String text(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

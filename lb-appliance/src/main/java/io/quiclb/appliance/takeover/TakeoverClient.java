@@ -1,0 +1,205 @@
+package io.quiclb.appliance.takeover;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollDomainSocketChannelConfig;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.StringDecoder;
+import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.forward.InheritedSockets;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The new appliance's side of a takeover ({@link HandoverProtocol}): connects to the running one's
+ * {@code forwarder.handoverSocket}, receives its listener sockets, and later says it serves.
+ *
+ * <p><b>Thread safety:</b> {@link #connect} runs on the starting thread; a {@link Session} is used by one thread at a
+ * time (startup, then the server-started callback).
+ */
+public final class TakeoverClient {
+    private static final Object CLOSED = new Object();
+
+    private TakeoverClient() {
+    }
+
+    /**
+     * @param path    the running appliance's handover socket
+     * @param timeout how long each step may take
+     * @return the session, with the sockets received; empty when no appliance listens there (start as usual)
+     * @throws IOException when an appliance answered but the handover failed (nothing changed on its side)
+     */
+    public static Optional<Session> connect(Path path, Duration timeout) throws IOException {
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
+        MultiThreadIoEventLoopGroup group = HandoverProtocol.eventLoop("quiclb-takeover");
+        BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+        Channel channel;
+        try {
+            channel = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
+                    .handler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                        @Override
+                        protected void initChannel(EpollDomainSocketChannel ch) {
+                            ch.pipeline().addLast(new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
+                                    new StringDecoder(StandardCharsets.UTF_8), new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            inbox.add(msg);
+                                        }
+
+                                        @Override
+                                        public void channelInactive(ChannelHandlerContext ctx) {
+                                            inbox.add(CLOSED);
+                                        }
+                                    });
+                        }
+                    }).connect(new DomainSocketAddress(path.toFile())).awaitUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            return Optional.empty();
+        }
+        if (!channel.isActive()) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            return Optional.empty(); // a stale socket file: nobody listens
+        }
+        Session session = new Session(group, channel);
+        try {
+            session.handshake(inbox, timeout);
+            return Optional.of(session);
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** @return whether an appliance answers on this handover socket */
+    static boolean answers(Path path) {
+        try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(path))) {
+            return probe.isConnected();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A takeover in progress: the sockets received, and the promise to say when this appliance serves. */
+    public static final class Session implements AutoCloseable {
+        private final MultiThreadIoEventLoopGroup group;
+        private final Channel channel;
+        private final List<InetSocketAddress> listeners = new ArrayList<>();
+        private InheritedSockets sockets = InheritedSockets.NONE;
+
+        private Session(MultiThreadIoEventLoopGroup group, Channel channel) {
+            this.group = group;
+            this.channel = channel;
+        }
+
+        private void handshake(BlockingQueue<Object> inbox, Duration timeout) throws IOException {
+            send(HandoverProtocol.TAKEOVER + " " + ProcessHandle.current().pid());
+            String reply = line(pollOrFail(inbox, timeout), "the socket list");
+            if (reply.startsWith(HandoverProtocol.REFUSED)) {
+                throw new IOException("the running appliance refused the takeover: "
+                        + reply.substring(HandoverProtocol.REFUSED.length()));
+            }
+            if (!reply.startsWith(HandoverProtocol.SOCKETS)) {
+                throw new IOException("unexpected answer from the running appliance: " + reply);
+            }
+            JsonNode offer = new ObjectMapper().readTree(reply.substring(HandoverProtocol.SOCKETS.length()));
+            offer.get("listeners").forEach(l -> listeners.add(HostPort.parse(l.asText()).resolve()));
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            offer.get("sockets").forEach(a -> addresses.add(HostPort.parse(a.asText()).resolve()));
+            ((EpollDomainSocketChannelConfig) channel.config()).setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
+            send(HandoverProtocol.SEND);
+            Map<InetSocketAddress, List<Integer>> received = new LinkedHashMap<>();
+            List<FileDescriptor> descriptors = new ArrayList<>();
+            for (InetSocketAddress address : addresses) {
+                Object message = pollOrFail(inbox, timeout);
+                if (!(message instanceof FileDescriptor fd)) {
+                    for (FileDescriptor open : descriptors) {
+                        open.close(); // ours: the old appliance keeps its own
+                    }
+                    throw new IOException("the running appliance sent " + descriptors.size() + " of "
+                            + addresses.size() + " sockets, then "
+                            + (message == CLOSED ? "closed" : message == null ? "nothing" : message));
+                }
+                descriptors.add(fd);
+                received.computeIfAbsent(address, a -> new ArrayList<>()).add(fd.intValue());
+            }
+            ((EpollDomainSocketChannelConfig) channel.config()).setReadMode(DomainSocketReadMode.BYTES);
+            sockets = new InheritedSockets(received);
+        }
+
+        /** @return the listener sockets received */
+        public InheritedSockets sockets() {
+            return sockets;
+        }
+
+        /** @return the running appliance's configured listeners as bound, in config.yml order */
+        public List<InetSocketAddress> listeners() {
+            return List.copyOf(listeners);
+        }
+
+        /** Tells the old appliance this one serves: it stops reading and drains. Ends the session. */
+        public void serving() {
+            if (channel.isActive()) {
+                channel.writeAndFlush(Unpooled.copiedBuffer(HandoverProtocol.SERVING + "\n", StandardCharsets.UTF_8))
+                        .awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+            close();
+        }
+
+        @Override
+        public void close() {
+            channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+
+        private void send(String line) throws IOException {
+            if (!channel.writeAndFlush(Unpooled.copiedBuffer(line + "\n", StandardCharsets.UTF_8))
+                    .awaitUninterruptibly().isSuccess()) {
+                throw new IOException("the running appliance closed the handover socket");
+            }
+        }
+
+        private static String line(Object message, String what) throws IOException {
+            if (message instanceof String text) {
+                return text;
+            }
+            throw new IOException("no " + what + " from the running appliance: " + (message == CLOSED ? "it closed"
+                    : "it did not answer in time"));
+        }
+    }
+
+    private static Object pollOrFail(BlockingQueue<Object> inbox, Duration timeout) {
+        try {
+            return inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.quiclb.appliance.takeover;
+
+import io.quiclb.appliance.control.ControlPlane;
+import io.quiclb.appliance.control.StateStore;
+import io.quiclb.appliance.forward.Forwarder;
+import io.quiclb.appliance.forward.ForwarderCounter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running appliance's part in a takeover. It listens on {@code forwarder.handoverSocket} ({@link HandoverServer})
+ * and, on SIGHUP, starts {@code takeover} with its own command line (what {@code systemctl reload} does).
+ * <ol>
+ * <li>When a takeover asks, it freezes the control plane (changes answer 503), releases the state file and offers
+ *     every listener socket.</li>
+ * <li>When the new appliance serves, it stops reading the listeners (the sockets stay open: replies of its flows
+ *     still leave through them) and closes its HTTP connectors; the new one has bound the same port with
+ *     {@code SO_REUSEPORT}.</li>
+ * <li>It then relays replies of its flows until none came for {@value #QUIET_MILLIS} ms or
+ *     {@code forwarder.drainTimeout} passed, and exits 0.</li>
+ * </ol>
+ * A takeover that ends before the new appliance serves changes nothing: the control plane thaws and the state file
+ * is taken back.
+ *
+ * <p><b>Thread safety:</b> the handoff runs on the handover event loop; the drain on a thread of its own.
+ */
+public final class TakeoverHost implements AutoCloseable {
+    /** The drain ends when no datagram moved for this long. */
+    static final long QUIET_MILLIS = 2000;
+    private static final Logger LOG = LoggerFactory.getLogger(TakeoverHost.class);
+
+    private final Forwarder forwarder;
+    private final ControlPlane control;
+    private final StateStore store;
+    private final Path socket;
+    private final long drainMillis;
+    private final Runnable exit;
+    private final io.quiclb.appliance.systemd.SystemdNotifier systemd;
+    private volatile boolean handedOver;
+    private HandoverServer server;
+    private Server jetty;
+
+    /**
+     * @param forwarder   the forwarder whose listener sockets are handed over
+     * @param control     frozen during and after the handover
+     * @param store       the state file, whose lock goes to the new appliance
+     * @param socket      forwarder.handoverSocket
+     * @param drainMillis forwarder.drainTimeout
+     * @param exit        ends the process once drained ({@code System.exit(0)} in production)
+     * @param systemd     told of reloads ({@code RELOADING=1} on SIGHUP, {@code READY=1} again when one rolls back)
+     */
+    public TakeoverHost(Forwarder forwarder, ControlPlane control, StateStore store, Path socket, long drainMillis,
+                        Runnable exit, io.quiclb.appliance.systemd.SystemdNotifier systemd) {
+        this.systemd = systemd;
+        this.forwarder = forwarder;
+        this.control = control;
+        this.store = store;
+        this.socket = socket;
+        this.drainMillis = drainMillis;
+        this.exit = exit;
+    }
+
+    /**
+     * Starts listening for takeovers, once the appliance serves.
+     *
+     * @param started the started HTTP server, whose connectors close after a handover
+     * @throws IOException when the handover socket cannot be bound
+     */
+    public synchronized void start(Server started) throws IOException {
+        this.jetty = started;
+        server = HandoverServer.listen(socket, new HandoverServer.Handoff() {
+            @Override
+            public HandoverServer.Offer offer(long pid) throws Exception {
+                return prepare(pid);
+            }
+
+            @Override
+            public void handedOver() {
+                handedOver = true;
+                Thread drain = new Thread(TakeoverHost.this::drainAndExit, "quiclb-drain");
+                drain.setDaemon(false);
+                drain.start();
+            }
+
+            @Override
+            public void rolledBack(String why) {
+                rollBack(why);
+            }
+        });
+        Hangup.handle(() -> {
+            systemd.reloading();
+            if (spawnTakeover() == null) {
+                systemd.ready();
+            }
+        });
+        LOG.info("takeover: listening on {}; `takeover` with this configuration, or SIGHUP, hands this appliance"
+                + " over", socket);
+    }
+
+    private HandoverServer.Offer prepare(long pid) throws Exception {
+        control.freeze("this appliance is being taken over by pid " + pid + "; changes go to the new one: retry"
+                + " in a moment");
+        try {
+            List<Forwarder.ListenerSocket> sockets = forwarder.listenerSockets();
+            store.unlock();
+            return new HandoverServer.Offer(forwarder.boundAddresses(), sockets);
+        } catch (Exception e) {
+            control.thaw();
+            throw e;
+        }
+    }
+
+    private void rollBack(String why) {
+        try {
+            store.lock();
+        } catch (IOException | IllegalStateException e) {
+            LOG.error("takeover rolled back ({}), but the state file cannot be locked again ({}); changes are"
+                    + " refused", why, e.getMessage());
+            return;
+        }
+        control.thaw();
+        systemd.ready(); // a reload that SIGHUP started ends here
+        LOG.warn("takeover rolled back: {}; this appliance carries on as before", why);
+    }
+
+    private void drainAndExit() {
+        long start = System.nanoTime();
+        try {
+            forwarder.stopReading();
+            Server http = jetty;
+            if (http != null) {
+                for (Connector connector : http.getConnectors()) {
+                    connector.stop();
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("takeover: stopping the listeners and the HTTP connector failed ({}); draining anyway",
+                    String.valueOf(e));
+        }
+        control.freeze("this appliance was taken over; it only drains");
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(drainMillis);
+        long moved = activity();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - deadline < 0) {
+            sleep(100);
+            long now = activity();
+            if (now != moved) {
+                moved = now;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
+                break;
+            }
+        }
+        LOG.info("takeover: drained in {} ms ({} flow(s) left); exiting", TimeUnit.NANOSECONDS.toMillis(
+                System.nanoTime() - start), forwarder.flows());
+        exit.run();
+    }
+
+    /** @return datagrams this forwarder handled so far, either way */
+    private long activity() {
+        return forwarder.total(ForwarderCounter.RECEIVED) + forwarder.total(ForwarderCounter.REPLIES);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Starts {@code takeover} with this process's own command line ({@code server} replaced), as SIGHUP asks.
+     *
+     * @return the new process, or null when the command line cannot be had
+     */
+    public static Process spawnTakeover() {
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+            LOG.error("takeover: this process's command line is unknown; run `takeover` yourself");
+            return null;
+        }
+        List<String> command = new ArrayList<>();
+        command.add(info.command().get());
+        boolean replaced = false;
+        for (String argument : info.arguments().get()) {
+            if (!replaced && argument.equals("server")) {
+                command.add("takeover");
+                replaced = true;
+            } else {
+                command.add(argument);
+            }
+        }
+        if (!replaced) {
+            LOG.error("takeover: no `server` argument in this process's command line; run `takeover` yourself");
+            return null;
+        }
+        try {
+            Process process = new ProcessBuilder(command).inheritIO().start();
+            LOG.info("takeover: SIGHUP: started pid {} to take over", process.pid());
+            return process;
+        } catch (IOException e) {
+            LOG.error("takeover: cannot start the new appliance ({})", String.valueOf(e));
+            return null;
+        }
+    }
+
+    /** @return whether this appliance handed over to another one (it must not tell systemd it stops) */
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+}
