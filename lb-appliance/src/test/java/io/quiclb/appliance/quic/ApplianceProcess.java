@@ -107,10 +107,7 @@ final class ApplianceProcess implements AutoCloseable {
      * @return the new appliance
      */
     ApplianceProcess takeover() throws Exception {
-        List<String> takeover = new ArrayList<>(command);
-        int command = Math.max(takeover.lastIndexOf("server"), takeover.lastIndexOf("takeover"));
-        takeover.set(command, "takeover");
-        ApplianceProcess next = new ApplianceProcess(ChildProcess.start(takeover), httpPort, listener, takeover);
+        ApplianceProcess next = startTakeover(null);
         // A JVM starting beside a loaded one on two cores takes a while: 60 s at most.
         if (!Await.until(() -> next.lines().stream().anyMatch(l -> l.contains("quiclb ready:")),
                 java.util.concurrent.TimeUnit.SECONDS.toNanos(60))) {
@@ -119,6 +116,32 @@ final class ApplianceProcess implements AutoCloseable {
                     + "\nthe old one:\n" + String.join("\n", lines()));
         }
         return next;
+    }
+
+    /**
+     * Starts {@code takeover} without waiting for it.
+     *
+     * @param config another configuration file, or null for this appliance's
+     * @return the new process
+     */
+    ApplianceProcess startTakeover(Path config) throws Exception {
+        List<String> takeover = new ArrayList<>(command);
+        int at = Math.max(takeover.lastIndexOf("server"), takeover.lastIndexOf("takeover"));
+        takeover.set(at, "takeover");
+        if (config != null) {
+            takeover.set(at + 1, config.toString());
+        }
+        return new ApplianceProcess(ChildProcess.start(takeover), httpPort, listener, takeover);
+    }
+
+    /** @return the configuration file it runs on */
+    Path config() {
+        return Path.of(command.get(command.size() - 1));
+    }
+
+    /** @return whether the process still runs */
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /**

@@ -1,0 +1,127 @@
+package io.quiclb.appliance.quic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quiclb.appliance.Prerequisites;
+import io.quiclb.appliance.config.AesKeyHex;
+import io.quiclb.appliance.config.LbConfigEntry;
+import io.quiclb.codec.CidEncoder;
+import io.quiclb.codec.ServerId;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A takeover that goes wrong leaves one appliance serving, never none: a configuration that fails validation, a new
+ * process that fails after it received the sockets (the old one rolls back: it reads again and takes changes), and
+ * an old process killed with SIGKILL (the new one finds nobody on the handover socket and starts on its own).
+ */
+class TakeoverFailureTest {
+    private static final LbConfigEntry CONFIG = new LbConfigEntry(0, 2, 8, 1,
+            AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldLeaveOneApplianceServingWhenATakeoverFails() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
+                "prlimit sets the descriptor limit: apt-get install util-linux");
+        DatagramSocket echo = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        {
+            Thread echoing = new Thread(() -> {
+                byte[] buffer = new byte[2048];
+                while (!echo.isClosed()) {
+                    try {
+                        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                        echo.receive(packet);
+                        echo.send(packet);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            echoing.start();
+            ApplianceProcess appliance = ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
+                    "  - {name: echo, address: \"127.0.0.1:" + echo.getLocalPort() + "\", serverIds: {0: \"0b01\"},"
+                            + " probe: none}\n", 4096);
+            try {
+                assertAnswers(appliance);
+
+                // A configuration that fails validation: exit 1, and nothing was asked of the running appliance.
+                Path invalid = directory.resolve("invalid.yml");
+                Files.writeString(invalid, Files.readString(appliance.config()).replace("workers: 2", "workers: 0"));
+                ApplianceProcess refused = appliance.startTakeover(invalid);
+                assertEquals(1, refused.waitFor(60, TimeUnit.SECONDS), String.join("\n", refused.lines()));
+                refused.close();
+                assertAnswers(appliance);
+                assertEquals(200, appliance.change("POST", "/api/v1/servers/echo/drain", null));
+
+                // The new process fails after it received the sockets (here: the state file it reads is corrupt).
+                Path state = directory.resolve("state.json");
+                String good = Files.readString(state);
+                Files.writeString(state, "{\"format\": 1, \"configs\": [", StandardCharsets.UTF_8);
+                ApplianceProcess failed = appliance.startTakeover(null);
+                assertEquals(1, failed.waitFor(60, TimeUnit.SECONDS), String.join("\n", failed.lines()));
+                assertTrue(failed.lines().stream().anyMatch(l -> l.contains("listener socket(s) from the running appliance")),
+                        "it got as far as the sockets: " + String.join("\n", failed.lines()));
+                failed.close();
+                ApplianceProcess running = appliance;
+                assertTrue(io.quiclb.appliance.Await.until(() -> running.lines().stream()
+                        .anyMatch(l -> l.contains("takeover rolled back"))), String.join("\n", running.lines()));
+                assertAnswers(appliance);
+                assertEquals(200, appliance.change("POST", "/api/v1/servers/echo/undrain", null),
+                        "the control plane thawed, and the state file is the old appliance's again");
+                assertTrue(Files.readString(state).contains("\"echo\"") && !Files.readString(state).equals(good));
+
+                // The old process dies hard: a takeover then finds nobody and starts on its own.
+                Runtime.getRuntime().exec(new String[] {"kill", "-9", Long.toString(appliance.pid())}).waitFor();
+                assertNotEquals(-1, appliance.waitFor(30, TimeUnit.SECONDS));
+                ApplianceProcess alone = appliance.takeover();
+                appliance.close();
+                appliance = alone;
+                assertTrue(alone.lines().stream().anyMatch(l -> l.contains("no appliance answers")),
+                        String.join("\n", alone.lines()));
+                assertAnswers(alone);
+                assertTrue(alone.isAlive());
+            } finally {
+                appliance.close();
+                echo.close();
+                echoing.join(2_000);
+            }
+        }
+    }
+
+    /** A CID-routed datagram to the echo backend comes back through the appliance (5 tries, 2 s each). */
+    private static void assertAnswers(ApplianceProcess appliance) throws Exception {
+        byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0b01"), 0).nextConnectionId();
+        byte[] datagram = new byte[1 + cid.length + 32];
+        datagram[0] = 0x43;
+        System.arraycopy(cid, 0, datagram, 1, cid.length);
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            client.setSoTimeout(2_000);
+            for (int attempt = 0; attempt < 5; attempt++) {
+                client.send(new DatagramPacket(datagram, datagram.length, appliance.listener()));
+                try {
+                    DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+                    client.receive(reply);
+                    if (reply.getLength() == datagram.length) {
+                        return;
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    // try again
+                }
+            }
+        }
+        throw new AssertionError("no answer through the appliance:\n" + String.join("\n", appliance.lines()));
+    }
+}
