@@ -43,8 +43,8 @@ public final class ListenerPreflight {
                 String holder = holder(address.getPort());
                 throw new StartupFailure("forwarder.listeners[" + i + "] " + listeners.get(i) + ": cannot bind: "
                         + e.getMessage() + (holder == null ? "" : "; held by " + holder)
-                        + ". If another appliance runs there, stop it first: two appliances on one listener would"
-                        + " split its traffic", e);
+                        + ". If another appliance runs there, take it over (`takeover` with its configuration) or"
+                        + " stop it first: two appliances on one listener would split its traffic", e);
             }
         }
     }

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import tech.kwik.core.QuicClientConnection;
 
@@ -72,8 +73,9 @@ class TakeoverTest {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    @Test
-    void shouldHandOverThreeTimesUnderLoadWithoutLosingADatagramOrARequest() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void shouldHandOverThreeTimesUnderLoadWithoutLosingADatagramOrARequest(String transport) throws Exception {
         try (Echo echo = new Echo()) {
             String yaml = "  - {name: s1, address: \"127.0.0.1:" + servers.get(0).address().getPort()
                     + "\", serverIds: {0: \"0a01\"}}\n"
@@ -82,7 +84,7 @@ class TakeoverTest {
                     + "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
                     + " probe: none}\n";
             ApplianceProcess appliance = ApplianceProcess.start(directory,
-                    "  transport: epoll\n  workers: 2\n  drainTimeout: 20s", yaml, 20_000);
+                    "  transport: " + transport + "\n  workers: 2\n  drainTimeout: 20s", yaml, 20_000);
             try {
                 // First flights go to the QUIC servers only: the echo backend and the server added here are drained.
                 assertEquals(200, appliance.change("PUT", "/api/v1/servers/added-before",

@@ -42,8 +42,9 @@ class StartupTest {
                         + ": cannot bind: Address already in use; held by pid " + ProcessHandle.current().pid()),
                         failure.stream().map(l -> l.substring(0, l.indexOf(" (", l.indexOf("held by")))).toList(),
                         String.join("\n", appliance.lines()));
-                assertTrue(failure.get(0).endsWith("If another appliance runs there, stop it first: two appliances"
-                        + " on one listener would split its traffic"), failure.get(0));
+                assertTrue(failure.get(0).endsWith("If another appliance runs there, take it over (`takeover` with"
+                        + " its configuration) or stop it first: two appliances on one listener would split its"
+                        + " traffic"), failure.get(0));
                 assertFalse(appliance.lines().stream().anyMatch(l -> l.startsWith("\tat ")),
                         "no stack trace: " + String.join("\n", appliance.lines()));
             }
