@@ -1,9 +1,6 @@
 package io.quiclb.appliance.forward;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.HostInterfaces;
 import io.quiclb.appliance.config.HostPort;
@@ -53,8 +50,6 @@ final class ListenerSockets implements Destinations {
      */
     static final int MAX_LOCAL_ADDRESSES = 1024;
     /** Datagrams read per system call where the transport batches receives. */
-    private static final int RECEIVE_BATCH = 16;
-    private static final int LISTENER_RCVBUF = 4 << 20;
 
     private final ForwarderSettings settings;
     private final Transport transport;
@@ -287,35 +282,8 @@ final class ListenerSockets implements Destinations {
     /** @param fd an inherited socket bound to {@code address} to adopt, or null to bind a new one */
     private Channel openListener(Worker worker, InetSocketAddress address, Integer fd, ListenerHandler handler,
                                  boolean wildcard) throws Exception {
-        int slot = transport.receiveSlot(settings.maxDatagramSize(), gro);
-        io.netty.channel.socket.DatagramChannel channel = fd != null ? transport.adopt(fd)
-                : transport.channelFactory(address).newChannel();
-        try {
-            channel.config().setOption(ChannelOption.SO_RCVBUF, LISTENER_RCVBUF);
-            channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR, listenerAllocator(transport, gro, slot));
-            transport.configureListener(channel.config(), settings.maxDatagramSize(), gro, wildcard);
-            if (handler != null) {
-                channel.pipeline().addLast(handler);
-            }
-        } catch (RuntimeException e) {
-            channel.unsafe().closeForcibly();
-            throw e;
-        }
-        ChannelFuture registered = worker.eventLoop().register(channel);
-        if (!registered.isSuccess()) {
-            channel.unsafe().closeForcibly();
-            throw new IllegalStateException("listener " + address + ": register failed", registered.cause());
-        }
-        if (fd != null) {
-            return channel; // already bound: the appliance taken over bound it
-        }
-        ChannelFuture bound = channel.bind(address);
-        if (!bound.isSuccess()) {
-            channel.close();
-            Throwable cause = bound.cause();
-            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
-        }
-        return channel;
+        return ListenerOpener.open(transport, worker, address, fd, handler,
+                new ListenerOpener.Options(settings.maxDatagramSize(), gro, wildcard));
     }
 
     private static <T> T onLoop(Worker worker, Callable<T> task) throws Exception {
@@ -441,20 +409,6 @@ final class ListenerSockets implements Destinations {
         }
     }
 
-    /**
-     * Batched receives (recvmmsg, {@value #RECEIVE_BATCH} slots of one datagram each), or with GRO one coalesced
-     * receive per slot-sized buffer: Netty's batched receive hands a coalesced receive on unsplit, so GRO takes the
-     * one-message path, and reads on while datagrams wait rather than stopping when one did not fill its buffer.
-     */
-    private static FixedRecvByteBufAllocator listenerAllocator(Transport transport, boolean gro, int slot) {
-        if (gro) {
-            FixedRecvByteBufAllocator allocator = new FixedRecvByteBufAllocator(slot);
-            allocator.respectMaybeMoreData(false);
-            allocator.maxMessagesPerRead(RECEIVE_BATCH);
-            return allocator;
-        }
-        return new FixedRecvByteBufAllocator(transport.reusePort() ? slot * RECEIVE_BATCH : slot);
-    }
 
     /** @return the configured listener addresses as bound (port 0 replaced by the port the kernel chose) */
     List<InetSocketAddress> boundAddresses() {
