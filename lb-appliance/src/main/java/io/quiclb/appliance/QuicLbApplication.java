@@ -262,23 +262,37 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             }
             return session;
         } catch (java.io.IOException e) {
+            if (!TakeoverClient.answers(handoverSocket)) {
+                // The running appliance died half way: nobody holds the listeners now, so start as `server` would.
+                LOG.warn("takeover: the running appliance left during the handover ({}); starting as `server` would",
+                        e.getMessage());
+                return null;
+            }
             throw new StartupFailure("forwarder.handoverSocket " + handoverSocket + ": " + e.getMessage()
                     + "; the running appliance carries on", e);
         }
     }
 
     /**
-     * A listener configured with port 0 takes the port the running appliance got for the listener at the same place
-     * (same host), so its socket is inherited rather than a new port chosen; other listeners stay as configured.
+     * A listener configured with port 0 takes the port the running appliance got for a listener on the same host
+     * (each used once, in order), so its socket is inherited rather than a new port chosen; other listeners stay as
+     * configured.
      */
     static List<HostPort> inheritedPorts(List<HostPort> configured, List<java.net.InetSocketAddress> running) {
         List<HostPort> listeners = new java.util.ArrayList<>();
-        for (int i = 0; i < configured.size(); i++) {
-            HostPort listener = configured.get(i);
-            java.net.InetSocketAddress bound = i < running.size() ? running.get(i) : null;
-            boolean sameHost = bound != null && bound.getAddress().equals(listener.resolve().getAddress());
-            listeners.add(listener.port() == 0 && sameHost
-                    ? new HostPort(bound.getAddress().getHostAddress(), bound.getPort()) : listener);
+        List<java.net.InetSocketAddress> unused = new java.util.ArrayList<>(running);
+        for (HostPort listener : configured) {
+            if (listener.port() == 0) {
+                java.net.InetAddress host = listener.resolve().getAddress();
+                java.net.InetSocketAddress bound = unused.stream().filter(a -> a.getAddress().equals(host))
+                        .findFirst().orElse(null);
+                if (bound != null) {
+                    unused.remove(bound);
+                    listeners.add(new HostPort(bound.getAddress().getHostAddress(), bound.getPort()));
+                    continue;
+                }
+            }
+            listeners.add(listener);
         }
         return listeners;
     }

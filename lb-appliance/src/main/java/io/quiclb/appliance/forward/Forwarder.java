@@ -68,6 +68,8 @@ public final class Forwarder implements Managed {
     /** Listener sockets per worker at startup (wildcards' interface addresses included), for the capacity. */
     private int listenerSockets;
     private volatile InheritedSockets inherited = InheritedSockets.NONE;
+    /** While a takeover is offered or done: no new listener sockets (they would not be handed over). */
+    private volatile boolean listenersFrozen;
 
     /**
      * @param settings the forwarder section of config.yml
@@ -118,8 +120,33 @@ public final class Forwarder implements Managed {
      * sending replies of this one's flows through them.
      */
     public void stopReading() throws Exception {
+        setReading(false);
+    }
+
+    /** After a takeover whose new appliance died while this one drained: reads the listener sockets again. */
+    public void resumeReading() throws Exception {
+        setReading(true);
+    }
+
+    /**
+     * @param frozen whether to stop opening listener sockets for new interface addresses (while a takeover is
+     *               offered: a socket opened then would not be handed over)
+     */
+    public void freezeListeners(boolean frozen) {
+        listenersFrozen = frozen;
+    }
+
+    private void setReading(boolean read) throws Exception {
+        Exception first = null;
         for (Channel channel : allListenerChannels()) {
-            channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).get(2, TimeUnit.SECONDS);
+            try {
+                channel.eventLoop().submit(() -> channel.config().setAutoRead(read)).get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                first = first == null ? e : first; // the others still change
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -190,7 +217,11 @@ public final class Forwarder implements Managed {
             stop();
             throw e;
         }
-        sweeper.scheduleWithFixedDelay(listeners::rescan, ListenerSockets.RESCAN_SECONDS,
+        sweeper.scheduleWithFixedDelay(() -> {
+            if (!listenersFrozen) {
+                listeners.rescan();
+            }
+        }, ListenerSockets.RESCAN_SECONDS,
                 ListenerSockets.RESCAN_SECONDS, TimeUnit.SECONDS);
         LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
                 workerCount, transport, listeners.boundAddresses(), gso ? "on" : "off", gro ? "on" : "off");

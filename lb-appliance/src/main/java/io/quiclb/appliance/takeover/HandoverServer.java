@@ -51,8 +51,19 @@ public final class HandoverServer implements AutoCloseable {
          */
         Offer offer(long pid) throws Exception;
 
-        /** The new process serves: stop reading the listeners, close the HTTP connector, drain, exit. */
-        void handedOver();
+        /**
+         * The new process serves: stop reading the listeners, close the HTTP connector, drain, exit.
+         *
+         * @param pid the new process
+         */
+        void handedOver(long pid);
+
+        /**
+         * The new process closed the handover connection after it served: it died while this one drains.
+         *
+         * @return whether this appliance took its listeners back (it had not exited yet)
+         */
+        boolean newOneDied();
 
         /**
          * The takeover ended before the new process served: carry on as before.
@@ -73,6 +84,8 @@ public final class HandoverServer implements AutoCloseable {
     private final Handoff handoff;
     private final MultiThreadIoEventLoopGroup group = HandoverProtocol.eventLoop("quiclb-handover");
     private final ObjectMapper json = new ObjectMapper();
+    private final java.util.concurrent.atomic.AtomicBoolean inProgress = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean handedOver;
     private Channel server;
 
     private HandoverServer(Path path, Handoff handoff) {
@@ -92,9 +105,14 @@ public final class HandoverServer implements AutoCloseable {
         return server;
     }
 
-    private synchronized void open() throws IOException {
+    private void open() throws IOException {
         if (Files.exists(path) && TakeoverClient.answers(path)) {
             throw new IOException("forwarder.handoverSocket " + path + " belongs to a running appliance");
+        }
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && (Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path))) {
+            throw new IOException("forwarder.handoverSocket " + path + " is a file or directory, not a stale socket;"
+                    + " it is left alone: point forwarder.handoverSocket elsewhere");
         }
         Files.deleteIfExists(path);
         Files.createDirectories(path.toAbsolutePath().getParent());
@@ -107,8 +125,11 @@ public final class HandoverServer implements AutoCloseable {
                     }
                 });
         try {
-            server = bootstrap.bind(new DomainSocketAddress(path.toFile())).sync().channel();
+            Channel bound = bootstrap.bind(new DomainSocketAddress(path.toFile())).sync().channel();
             Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            synchronized (this) {
+                server = bound;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding " + path, e);
@@ -144,22 +165,30 @@ public final class HandoverServer implements AutoCloseable {
     private final class Conversation extends SimpleChannelInboundHandler<String> {
         private boolean offered;
         private boolean served;
+        private long pid;
         private List<Forwarder.ListenerSocket> sockets = List.of();
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
             if (!offered && line.startsWith(HandoverProtocol.TAKEOVER + " ")) {
                 long pid = Long.parseLong(line.substring(HandoverProtocol.TAKEOVER.length() + 1).trim());
-                stopAccepting();
+                if (handedOver || !inProgress.compareAndSet(false, true)) {
+                    send(ctx, HandoverProtocol.REFUSED + "another takeover is in progress");
+                    ctx.close();
+                    return;
+                }
                 Offer offer;
                 try {
                     offer = handoff.offer(pid);
                 } catch (Exception e) {
+                    inProgress.set(false);
                     send(ctx, HandoverProtocol.REFUSED + e.getMessage());
                     ctx.close();
                     return;
                 }
+                stopAccepting();
                 offered = true;
+                this.pid = pid;
                 sockets = offer.sockets();
                 Map<String, Object> message = new LinkedHashMap<>();
                 message.put("listeners", offer.listeners().stream().map(HandoverServer::text).toList());
@@ -176,8 +205,9 @@ public final class HandoverServer implements AutoCloseable {
                 ctx.flush();
             } else if (offered && !served && line.equals(HandoverProtocol.SERVING)) {
                 served = true;
+                handedOver = true;
                 LOG.info("takeover: the new appliance serves; this one stops reading its listeners and drains");
-                handoff.handedOver();
+                handoff.handedOver(pid);
             } else {
                 LOG.warn("takeover: unexpected message, closing: {}", line.length() > 80 ? line.substring(0, 80) : line);
                 ctx.close();
@@ -186,17 +216,29 @@ public final class HandoverServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (offered && !served) {
+            if (served) {
+                // The new appliance keeps this connection open while it lives: it died while this one drains.
+                if (handoff.newOneDied()) {
+                    handedOver = false;
+                    inProgress.set(false);
+                    reopenLater();
+                }
+            } else if (offered) {
+                inProgress.set(false);
                 handoff.rolledBack("the new process left before it served");
-                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
-                    try {
-                        open(); // off the event loop: binding waits for it
-                    } catch (IOException e) {
-                        LOG.error("takeover: cannot listen on {} again ({}); a later takeover will not find this"
-                                + " appliance", path, String.valueOf(e));
-                    }
-                });
+                reopenLater();
             }
+        }
+
+        private void reopenLater() {
+            java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                try {
+                    open(); // off the event loop: binding waits for it
+                } catch (IOException e) {
+                    LOG.error("takeover: cannot listen on {} again ({}); a later takeover will not find this"
+                            + " appliance", path, String.valueOf(e));
+                }
+            });
         }
 
         @Override

@@ -96,8 +96,11 @@ public final class TakeoverClient {
         }
     }
 
-    /** @return whether an appliance answers on this handover socket */
-    static boolean answers(Path path) {
+    /**
+     * @param path a handover socket
+     * @return whether an appliance answers on it
+     */
+    public static boolean answers(Path path) {
         try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
                 java.net.UnixDomainSocketAddress.of(path))) {
             return probe.isConnected();
@@ -163,13 +166,16 @@ public final class TakeoverClient {
             return List.copyOf(listeners);
         }
 
-        /** Tells the old appliance this one serves: it stops reading and drains. Ends the session. */
+        /**
+         * Tells the old appliance this one serves: it stops reading and drains. The connection stays open for as long
+         * as this process lives, so the old appliance, while it drains, notices if this one dies and takes its
+         * listeners back.
+         */
         public void serving() {
             if (channel.isActive()) {
                 channel.writeAndFlush(Unpooled.copiedBuffer(HandoverProtocol.SERVING + "\n", StandardCharsets.UTF_8))
                         .awaitUninterruptibly(2, TimeUnit.SECONDS);
             }
-            close();
         }
 
         @Override

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  *     {@code forwarder.drainTimeout} passed, and exits 0.</li>
  * </ol>
  * A takeover that ends before the new appliance serves changes nothing: the control plane thaws and the state file
- * is taken back.
+ * is taken back. If the new appliance dies while this one still drains (it keeps the handover connection open), this
+ * one reads its listeners again and serves on.
  *
- * <p><b>Thread safety:</b> the handoff runs on the handover event loop; the drain on a thread of its own.
+ * <p><b>Thread safety:</b> the handoff runs on the handover event loop and hands anything slow (the drain, a
+ * rollback) to a thread of its own; SIGHUP runs on the JVM's signal thread and synchronizes on this object; the
+ * flags shared between them are volatile.
  */
 public final class TakeoverHost implements AutoCloseable {
     /** The drain ends when no datagram moved for this long. */
@@ -44,8 +47,11 @@ public final class TakeoverHost implements AutoCloseable {
     private final Runnable exit;
     private final io.quiclb.appliance.systemd.SystemdNotifier systemd;
     private volatile boolean handedOver;
+    private volatile boolean newOneDied;
+    private volatile boolean exiting;
+    private volatile boolean spawning;
     private HandoverServer server;
-    private Server jetty;
+    private volatile Server jetty;
 
     /**
      * @param forwarder   the forwarder whose listener sockets are handed over
@@ -82,47 +88,92 @@ public final class TakeoverHost implements AutoCloseable {
             }
 
             @Override
-            public void handedOver() {
+            public void handedOver(long pid) {
                 handedOver = true;
+                systemd.mainPid(pid); // the main process says so itself, before it stops reading or exits
                 Thread drain = new Thread(TakeoverHost.this::drainAndExit, "quiclb-drain");
                 drain.setDaemon(false);
                 drain.start();
             }
 
             @Override
+            public boolean newOneDied() {
+                if (exiting) {
+                    return false;
+                }
+                newOneDied = true;
+                return true;
+            }
+
+            @Override
             public void rolledBack(String why) {
-                rollBack(why);
+                Thread rollBack = new Thread(() -> rollBack(why), "quiclb-rollback");
+                rollBack.setDaemon(true);
+                rollBack.start();
             }
         });
-        Hangup.handle(() -> {
-            systemd.reloading();
-            if (spawnTakeover() == null) {
-                systemd.ready();
-            }
-        });
+        Hangup.handle(this::reload);
         LOG.info("takeover: listening on {}; `takeover` with this configuration, or SIGHUP, hands this appliance"
                 + " over", socket);
+    }
+
+    /** SIGHUP: start a takeover, unless one runs or this appliance already handed over. */
+    private synchronized void reload() {
+        if (handedOver || spawning) {
+            LOG.warn("takeover: SIGHUP ignored: {}", handedOver ? "this appliance already handed over"
+                    : "a takeover it started is still running");
+            return;
+        }
+        systemd.reloading();
+        Process child = spawnTakeover();
+        if (child == null) {
+            systemd.ready();
+            return;
+        }
+        spawning = true;
+        child.onExit().thenRun(() -> {
+            spawning = false;
+            if (!handedOver) {
+                LOG.warn("takeover: the process SIGHUP started exited {} before it took over; this appliance"
+                        + " carries on", child.exitValue());
+                systemd.ready(); // the reload ends here
+            }
+        });
     }
 
     private HandoverServer.Offer prepare(long pid) throws Exception {
         control.freeze("this appliance is being taken over by pid " + pid + "; changes go to the new one: retry"
                 + " in a moment");
+        forwarder.freezeListeners(true);
         try {
             List<Forwarder.ListenerSocket> sockets = forwarder.listenerSockets();
             store.unlock();
             return new HandoverServer.Offer(forwarder.boundAddresses(), sockets);
         } catch (Exception e) {
+            forwarder.freezeListeners(false);
             control.thaw();
             throw e;
         }
     }
 
+    /** Takes the state file back (the new process's lock may outlive its socket a moment: retried for 5 s). */
+    private boolean relock() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try {
+                store.lock();
+                return true;
+            } catch (IOException | IllegalStateException e) {
+                sleep(100);
+            }
+        }
+        return false;
+    }
+
     private void rollBack(String why) {
-        try {
-            store.lock();
-        } catch (IOException | IllegalStateException e) {
-            LOG.error("takeover rolled back ({}), but the state file cannot be locked again ({}); changes are"
-                    + " refused", why, e.getMessage());
+        forwarder.freezeListeners(false);
+        if (!relock()) {
+            LOG.error("takeover rolled back ({}), but the state file cannot be locked again; changes are refused",
+                    why);
             return;
         }
         control.thaw();
@@ -150,6 +201,10 @@ public final class TakeoverHost implements AutoCloseable {
         long quietSince = System.nanoTime();
         while (System.nanoTime() - deadline < 0) {
             sleep(100);
+            if (newOneDied) {
+                takeBack();
+                return;
+            }
             long now = activity();
             if (now != moved) {
                 moved = now;
@@ -158,9 +213,40 @@ public final class TakeoverHost implements AutoCloseable {
                 break;
             }
         }
+        exiting = true;
+        if (newOneDied) {
+            exiting = false;
+            takeBack();
+            return;
+        }
         LOG.info("takeover: drained in {} ms ({} flow(s) left); exiting", TimeUnit.NANOSECONDS.toMillis(
                 System.nanoTime() - start), forwarder.flows());
         exit.run();
+    }
+
+    /** The new appliance died while this one drained: read the listeners again and serve on. */
+    private void takeBack() {
+        LOG.error("takeover: the new appliance died after it took over; this one takes its listeners back");
+        try {
+            forwarder.resumeReading();
+            Server http = jetty;
+            if (http != null) {
+                for (Connector connector : http.getConnectors()) {
+                    connector.start();
+                }
+            }
+        } catch (Exception e) {
+            LOG.error("takeover: taking the listeners back failed in part ({})", String.valueOf(e));
+        }
+        forwarder.freezeListeners(false);
+        handedOver = false;
+        newOneDied = false;
+        if (relock()) {
+            control.thaw();
+        } else {
+            LOG.error("takeover: the state file cannot be locked again; changes are refused");
+        }
+        systemd.send("MAINPID=" + ProcessHandle.current().pid() + "\nREADY=1");
     }
 
     /** @return datagrams this forwarder handled so far, either way */
@@ -182,16 +268,16 @@ public final class TakeoverHost implements AutoCloseable {
      * @return the new process, or null when the command line cannot be had
      */
     public static Process spawnTakeover() {
-        ProcessHandle.Info info = ProcessHandle.current().info();
-        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+        List<String> self = commandLine();
+        if (self.isEmpty()) {
             LOG.error("takeover: this process's command line is unknown; run `takeover` yourself");
             return null;
         }
         List<String> command = new ArrayList<>();
-        command.add(info.command().get());
+        command.add(self.get(0));
         boolean replaced = false;
-        for (String argument : info.arguments().get()) {
-            if (!replaced && argument.equals("server")) {
+        for (String argument : self.subList(1, self.size())) {
+            if (!replaced && (argument.equals("server") || argument.equals("takeover"))) {
                 command.add("takeover");
                 replaced = true;
             } else {
@@ -199,7 +285,8 @@ public final class TakeoverHost implements AutoCloseable {
             }
         }
         if (!replaced) {
-            LOG.error("takeover: no `server` argument in this process's command line; run `takeover` yourself");
+            LOG.error("takeover: no `server` or `takeover` argument in this process's command line; run `takeover`"
+                    + " yourself");
             return null;
         }
         try {
@@ -215,6 +302,31 @@ public final class TakeoverHost implements AutoCloseable {
     /** @return whether this appliance handed over to another one (it must not tell systemd it stops) */
     public boolean handedOver() {
         return handedOver;
+    }
+
+    /**
+     * @return this process's executable and arguments: /proc/self/cmdline on Linux (whatever its length; the JDK's
+     *         view has none for long command lines), else the JDK's view
+     */
+    private static List<String> commandLine() {
+        try {
+            String line = java.nio.file.Files.readString(Path.of("/proc/self/cmdline"),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            List<String> parts = new ArrayList<>(List.of(line.split("\0")));
+            if (!parts.isEmpty()) {
+                return parts;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the JDK's view below
+        }
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+            return List.of();
+        }
+        List<String> parts = new ArrayList<>();
+        parts.add(info.command().get());
+        parts.addAll(List.of(info.arguments().get()));
+        return parts;
     }
 
     @Override

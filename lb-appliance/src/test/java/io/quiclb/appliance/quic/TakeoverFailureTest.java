@@ -102,7 +102,7 @@ class TakeoverFailureTest {
     }
 
     /** A CID-routed datagram to the echo backend comes back through the appliance (5 tries, 2 s each). */
-    private static void assertAnswers(ApplianceProcess appliance) throws Exception {
+    static void assertAnswers(ApplianceProcess appliance) throws Exception {
         byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0b01"), 0).nextConnectionId();
         byte[] datagram = new byte[1 + cid.length + 32];
         datagram[0] = 0x43;
