@@ -90,8 +90,10 @@ public final class TakeoverHost implements AutoCloseable {
             @Override
             public void handedOver(long pid) {
                 handedOver = true;
-                systemd.mainPid(pid); // the main process says so itself, before it stops reading or exits
-                Thread drain = new Thread(TakeoverHost.this::drainAndExit, "quiclb-drain");
+                Thread drain = new Thread(() -> {
+                    systemd.mainPid(pid); // the main process says so itself, before it stops reading or exits
+                    drainAndExit();
+                }, "quiclb-drain");
                 drain.setDaemon(false);
                 drain.start();
             }
