@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quiclb.appliance.Await;
 import io.quiclb.appliance.Prerequisites;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -25,33 +22,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ReloadTest {
     @TempDir
     Path directory;
-    private DatagramSocket echo;
-    private Thread echoing;
+    private EchoBackend echo;
 
     @BeforeEach
     void startEcho() throws Exception {
         Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
                 "prlimit sets the descriptor limit: apt-get install util-linux");
-        echo = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        echoing = new Thread(() -> {
-            byte[] buffer = new byte[2048];
-            while (!echo.isClosed()) {
-                try {
-                    DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-                    echo.receive(packet);
-                    echo.send(packet);
-                } catch (java.io.IOException e) {
-                    return;
-                }
-            }
-        });
-        echoing.start();
+        echo = new EchoBackend();
     }
 
     @AfterEach
-    void stopEcho() throws InterruptedException {
+    void stopEcho() throws java.io.IOException {
         echo.close();
-        echoing.join(2_000);
     }
 
     @Test
@@ -100,7 +82,7 @@ class ReloadTest {
 
     private ApplianceProcess start() throws Exception {
         return ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
-                "  - {name: echo, address: \"127.0.0.1:" + echo.getLocalPort() + "\", serverIds: {0: \"0b01\"},"
+                "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
                         + " probe: none}\n", 4096);
     }
 

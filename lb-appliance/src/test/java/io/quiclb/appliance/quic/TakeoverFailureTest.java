@@ -36,23 +36,9 @@ class TakeoverFailureTest {
     void shouldLeaveOneApplianceServingWhenATakeoverFails() throws Exception {
         Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
                 "prlimit sets the descriptor limit: apt-get install util-linux");
-        DatagramSocket echo = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        {
-            Thread echoing = new Thread(() -> {
-                byte[] buffer = new byte[2048];
-                while (!echo.isClosed()) {
-                    try {
-                        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-                        echo.receive(packet);
-                        echo.send(packet);
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
-            echoing.start();
+        try (EchoBackend echo = new EchoBackend()) {
             ApplianceProcess appliance = ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
-                    "  - {name: echo, address: \"127.0.0.1:" + echo.getLocalPort() + "\", serverIds: {0: \"0b01\"},"
+                    "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
                             + " probe: none}\n", 4096);
             try {
                 assertAnswers(appliance);
@@ -95,8 +81,6 @@ class TakeoverFailureTest {
                 assertTrue(alone.isAlive());
             } finally {
                 appliance.close();
-                echo.close();
-                echoing.join(2_000);
             }
         }
     }

@@ -76,7 +76,7 @@ class TakeoverTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void shouldHandOverThreeTimesUnderLoadWithoutLosingADatagramOrARequest(String transport) throws Exception {
-        try (Echo echo = new Echo()) {
+        try (EchoBackend echo = new EchoBackend()) {
             String yaml = "  - {name: s1, address: \"127.0.0.1:" + servers.get(0).address().getPort()
                     + "\", serverIds: {0: \"0a01\"}}\n"
                     + "  - {name: s2, address: \"127.0.0.1:" + servers.get(1).address().getPort()
@@ -137,45 +137,6 @@ class TakeoverTest {
                         "the changes made before the first takeover are in force after the last: " + added);
             } finally {
                 appliance.close();
-            }
-        }
-    }
-
-    /** A backend that echoes every datagram to its sender. */
-    private static final class Echo implements AutoCloseable {
-        private final DatagramChannel socket;
-        private final Thread thread;
-
-        Echo() throws IOException {
-            socket = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-            socket.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
-            thread = new Thread(() -> {
-                ByteBuffer buffer = ByteBuffer.allocate(2048);
-                while (socket.isOpen()) {
-                    try {
-                        buffer.clear();
-                        var from = socket.receive(buffer);
-                        buffer.flip();
-                        socket.send(buffer, from);
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "echo");
-            thread.start();
-        }
-
-        int port() throws IOException {
-            return ((InetSocketAddress) socket.getLocalAddress()).getPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,0 +1,46 @@
+package io.quiclb.appliance.quic;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+/** A UDP backend on 127.0.0.1 that echoes every datagram to its sender, on a thread of its own, until closed. */
+final class EchoBackend implements AutoCloseable {
+    private final DatagramChannel socket;
+    private final Thread thread;
+
+    EchoBackend() throws IOException {
+        socket = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        socket.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
+        thread = new Thread(() -> {
+            ByteBuffer buffer = ByteBuffer.allocate(2048);
+            while (socket.isOpen()) {
+                try {
+                    buffer.clear();
+                    var from = socket.receive(buffer);
+                    buffer.flip();
+                    socket.send(buffer, from);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo");
+        thread.start();
+    }
+
+    int port() throws IOException {
+        return ((InetSocketAddress) socket.getLocalAddress()).getPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
