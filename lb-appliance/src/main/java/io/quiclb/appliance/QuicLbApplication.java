@@ -138,7 +138,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         }
         TrafficRecency traffic = new TrafficRecency(forwarder::routedByConfig,
                 () -> routing.current().servers().stream().map(ServerHandle::name).toList(),
-                name -> forwardedTo(routing, name), System::nanoTime);
+                name -> routing.current().forwardedTo(name), System::nanoTime);
         traffic.inForceAtStart(initial.configs().stream().map(c -> c.configId()).toList(),
                 initial.servers().stream().map(s -> s.name()).toList());
         ApiSettings api = configuration.getApi();
@@ -306,12 +306,4 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         };
     }
 
-    private static long forwardedTo(RoutingService routing, String name) {
-        for (ServerHandle server : routing.current().servers()) {
-            if (server.name().equals(name)) {
-                return server.forwarded().sum();
-            }
-        }
-        return 0;
-    }
 }

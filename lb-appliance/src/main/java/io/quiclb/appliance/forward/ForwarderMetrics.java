@@ -85,7 +85,7 @@ public final class ForwarderMetrics {
             wanted.add(name);
             if (!registry.getGauges().containsKey(name)) {
                 String serverName = server.name();
-                registry.register(name, (Gauge<Long>) () -> forwardedTo(routing, serverName));
+                registry.register(name, (Gauge<Long>) () -> routing.current().forwardedTo(serverName));
             }
         }
         registry.removeMatching((name, metric) -> name.startsWith(PREFIX + "server.") && !wanted.contains(name));
@@ -96,12 +96,4 @@ public final class ForwarderMetrics {
         return capacity == null ? 0 : value.applyAsLong(capacity);
     }
 
-    private static long forwardedTo(RoutingService routing, String name) {
-        for (ServerHandle server : routing.current().servers()) {
-            if (server.name().equals(name)) {
-                return server.forwarded().sum();
-            }
-        }
-        return 0;
-    }
 }

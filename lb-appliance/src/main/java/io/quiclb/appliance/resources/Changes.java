@@ -13,7 +13,6 @@ import io.quiclb.appliance.control.ChangeResult;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.route.RoutingService;
-import io.quiclb.appliance.route.ServerHandle;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import java.util.ArrayList;
@@ -72,12 +71,7 @@ final class Changes {
 
     /** @return a server as the API shows it */
     ServerView view(ServerEntry server, RoutingState state) {
-        long forwarded = 0;
-        for (ServerHandle handle : routing.current().servers()) {
-            if (handle.name().equals(server.name())) {
-                forwarded = handle.forwarded().sum();
-            }
-        }
+        long forwarded = routing.current().forwardedTo(server.name());
         List<Integer> threadSocketsDown = new ArrayList<>();
         for (int thread = 0; thread < server.threadSockets().size(); thread++) {
             if (control.isThreadSocketDown(server.threadSockets().get(thread).resolve())) {

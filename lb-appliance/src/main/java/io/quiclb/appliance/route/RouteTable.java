@@ -114,6 +114,19 @@ public final class RouteTable {
     }
 
     /**
+     * @param name a server's name
+     * @return datagrams forwarded to it since its entry was created with these addresses; 0 when it has none here
+     */
+    public long forwardedTo(String name) {
+        for (ServerHandle server : servers()) {
+            if (server.name().equals(name)) {
+                return server.forwarded().sum();
+            }
+        }
+        return 0;
+    }
+
+    /**
      * @return whether the table is in panic mode: too few servers answer health probes
      *         ({@link RoutingService#setPanicThreshold}), so every server that is not draining takes first flights
      */
