@@ -1,7 +1,10 @@
 package io.quiclb.appliance.quic;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,6 +30,7 @@ final class KwikClients {
                 .noServerCertificateCheck()
                 .maxIdleTimeout(Duration.ofSeconds(30))
                 .connectTimeout(Duration.ofSeconds(10))
+                .socketFactory(server -> new MigratableSocket())
                 .build();
         connection.connect();
         return (QuicClientConnectionImpl) connection;
@@ -41,7 +45,9 @@ final class KwikClients {
     }
 
     /**
-     * Active migration (RFC 9000 §9): the next CID the server issued, sent from a new local port.
+     * Active migration (RFC 9000 §9): the next CID the server issued, sent from a new local port. kwik sends from the
+     * new socket and closes the old one, which its sender thread may still be about to send on; a
+     * {@link MigratableSocket} loses that datagram instead of failing the connection.
      *
      * @return whether the server had issued a spare CID to move to
      */
@@ -61,5 +67,30 @@ final class KwikClients {
             }
         }
         throw new IllegalArgumentException("no " + key + " in: " + answer);
+    }
+
+    /**
+     * The client's UDP socket, whose sends after it was closed are lost datagrams rather than errors. kwik 0.10.8's
+     * {@code changeAddress()} swaps its sender's socket and closes the old one with no hand-over: a datagram the sender
+     * thread was assembling for the old socket at that moment (typically the ACK of the answer just read) hits a
+     * closed socket, the {@code SocketException} ends kwik's sender loop, kwik aborts the connection, and the next
+     * request fails with "Connection closed". A client that has moved off an address loses what it still sends
+     * there, and QUIC recovers from lost datagrams; any other failure is still thrown.
+     */
+    private static final class MigratableSocket extends DatagramSocket {
+        MigratableSocket() throws SocketException {
+            super();
+        }
+
+        @Override
+        public void send(DatagramPacket packet) throws IOException {
+            try {
+                super.send(packet);
+            } catch (SocketException e) {
+                if (!isClosed()) {
+                    throw e;
+                }
+            }
+        }
     }
 }
