@@ -221,7 +221,12 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         TakeoverClient.Session session = handover;
         environment.lifecycle().addServerLifecycleListener(server -> {
             if (session != null) {
-                session.serving();
+                if (!handOver(session, forwarder)) {
+                    // The appliance taken over reads its sockets again and serves on. Off this thread: exiting runs
+                    // the shutdown hooks, which stop the server this thread is starting.
+                    new Thread(() -> System.exit(1), "quiclb-exit").start();
+                    return;
+                }
                 // systemd follows this process from now on (NotifyAccess=all), before the old one exits.
                 systemd.send("MAINPID=" + ProcessHandle.current().pid() + "\nREADY=1");
                 LOG.info("takeover: serving on the listener sockets of the appliance taken over");
@@ -235,6 +240,34 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             }
             LOG.info("{}", ReadyLine.of(forwarder, routing.current(), serverSection, server));
         });
+    }
+
+    /**
+     * A takeover's last step, once this appliance has started: the old one stops reading and hands its NAT flows
+     * over, this one adopts them and reads the inherited listeners. If the old one fails or leaves first: when it
+     * still runs it reads its sockets again, so this one must go (false); when it died, this one serves.
+     *
+     * @return whether this appliance serves
+     */
+    private static boolean handOver(TakeoverClient.Session session, Forwarder forwarder) {
+        try {
+            session.handOver(forwarder.handover()); // logs what it adopted
+            return true;
+        } catch (java.io.IOException e) {
+            if (session.oldOneAlive()) {
+                LOG.error("takeover failed at the handover ({}); the running appliance carries on, this one exits 1",
+                        e.getMessage());
+                return false;
+            }
+            LOG.warn("takeover: the running appliance left during the handover ({}); serving on its listeners"
+                    + " without its flows", e.getMessage());
+            try {
+                forwarder.handover().resumeReading();
+            } catch (Exception reading) {
+                LOG.error("takeover: reading the inherited listeners failed ({})", String.valueOf(reading));
+            }
+            return true;
+        }
     }
 
     /**

@@ -9,7 +9,8 @@ import io.netty.channel.socket.DatagramChannel;
 import java.net.InetSocketAddress;
 
 /**
- * Opens real upstream sockets of the forwarder's transport on one worker's event loop: create, register and bind,
+ * Opens real upstream sockets of the forwarder's transport on one worker's event loop (create, register and bind,
+ * or adopt one handed over in a takeover, already bound),
  * which on the loop's own thread all complete before this returns.
  *
  * <p><b>Thread safety:</b> called only on its worker's event loop.
@@ -39,6 +40,33 @@ final class ChannelPortOpener implements PortOpener {
     @Override
     public Channel open(UpstreamPort port, InetSocketAddress bindAddress) throws Exception {
         DatagramChannel channel = transport.channelFactory(bindAddress).newChannel(); // may throw: no descriptor
+        register(port, channel);
+        ChannelFuture bound = channel.bind(bindAddress);
+        if (!bound.isSuccess()) {
+            channel.close();
+            throw failure(bound, "bind");
+        }
+        return opened(channel);
+    }
+
+    @Override
+    public Channel adopt(UpstreamPort port, int fd) throws Exception {
+        DatagramChannel channel;
+        try {
+            channel = transport.adopt(fd);
+        } catch (RuntimeException e) {
+            try {
+                new io.netty.channel.unix.FileDescriptor(fd).close();
+            } catch (java.io.IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        register(port, channel);
+        return opened(channel); // already bound by the appliance taken over
+    }
+
+    private void register(UpstreamPort port, DatagramChannel channel) throws Exception {
         try {
             channel.config().setOption(ChannelOption.SO_RCVBUF, UPSTREAM_RCVBUF);
             channel.config().setOption(ChannelOption.RECVBUF_ALLOCATOR,
@@ -53,11 +81,9 @@ final class ChannelPortOpener implements PortOpener {
             channel.unsafe().closeForcibly();
             throw failure(registered, "register");
         }
-        ChannelFuture bound = channel.bind(bindAddress);
-        if (!bound.isSuccess()) {
-            channel.close();
-            throw failure(bound, "bind");
-        }
+    }
+
+    private Channel opened(DatagramChannel channel) {
         InetSocketAddress local = channel.localAddress();
         ownPorts.opened(local);
         channel.closeFuture().addListener(closed -> ownPorts.closed(local));

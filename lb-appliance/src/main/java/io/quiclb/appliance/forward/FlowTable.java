@@ -5,6 +5,9 @@ import io.quiclb.appliance.guard.HandshakeBudget;
 import io.quiclb.appliance.route.Placement;
 import io.quiclb.appliance.table.AddressKeyTable;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -249,6 +252,75 @@ final class FlowTable {
     void expireConfirmed(long idleBefore) {
         byClient.removeIf(flow -> flow.state == Flow.CONFIRMED && flow.lastActivity - idleBefore < 0,
                 flow -> release(flow, ForwarderCounter.FLOWS_EXPIRED));
+    }
+
+    /**
+     * Describes every flow for a takeover.
+     *
+     * @param locals the local address numbering
+     * @param now    monotonic nanoseconds
+     * @return the flows, unconfirmed ones oldest client activity first, then the confirmed
+     */
+    List<NatFlows.FlowEntry> export(LocalAddresses locals, long now) {
+        List<NatFlows.FlowEntry> entries = new ArrayList<>();
+        for (Flow flow = oldestUnconfirmed; flow != null; flow = flow.newer) {
+            entries.add(entry(flow, locals, now));
+        }
+        byClient.forEach(flow -> {
+            if (flow.state == Flow.CONFIRMED) {
+                entries.add(entry(flow, locals, now));
+            }
+        });
+        return entries;
+    }
+
+    private static NatFlows.FlowEntry entry(Flow flow, LocalAddresses locals, long now) {
+        return new NatFlows.FlowEntry(flow.client, locals.address(flow.local), flow.placement.server().name(),
+                flow.target, flow.port.index, flow.state, flow.budgeted,
+                TimeUnit.NANOSECONDS.toMillis(now - flow.lastClient),
+                TimeUnit.NANOSECONDS.toMillis(now - flow.lastActivity));
+    }
+
+    /**
+     * Adopts a flow the appliance taken over handed over, in its state, on its adopted port. Unconfirmed flows come
+     * oldest first ({@link #export}), so the eviction order holds. A budgeted unconfirmed flow takes a unit of the
+     * handshake budget again if one is left, else goes on without one.
+     *
+     * @param lastClient   monotonic nanoseconds of the client's last datagram
+     * @param lastActivity monotonic nanoseconds of the last datagram either way
+     * @return the flow; or null, taking nothing, when the flow limit or the table has no room or a flow to the same
+     *         target already holds the place on that port
+     */
+    Flow adopt(InetSocketAddress client, int local, Placement placement, UpstreamPort port, byte state,
+                  boolean budgeted, long lastClient, long lastActivity) {
+        if (!limits.tryReserveFlow()) {
+            return null;
+        }
+        if (!ports.take(port, placement.target())) {
+            limits.releaseFlow();
+            return null;
+        }
+        Flow flow = new Flow(client, local, placement, port, lastClient);
+        flow.lastActivity = lastActivity;
+        flow.state = state;
+        flow.gso = !ports.gsoRefused(placement.target());
+        if (!byClient.put(flow.client, flow.local, flow.target, NO_ID, 0, 0, flow, lastActivity)) {
+            ports.release(port, flow.target);
+            limits.releaseFlow();
+            return null;
+        }
+        byPort.put(null, flow.port.index, flow.target, NO_ID, 0, 0, flow, lastActivity);
+        if (state == Flow.CONFIRMED) {
+            confirmed++;
+            counters.setGauge(WorkerCounters.CONFIRMED_FLOWS, confirmed);
+        } else {
+            flow.budgeted = budgeted
+                    && limits.handshakes.tryAcquire(client, prefixScratch) == HandshakeBudget.ACQUIRED;
+            linkNewest(flow);
+            unconfirmed++;
+            counters.setGauge(WorkerCounters.UNCONFIRMED_FLOWS, unconfirmed);
+        }
+        return flow;
     }
 
     /** Hands every flow to {@code visitor}. */

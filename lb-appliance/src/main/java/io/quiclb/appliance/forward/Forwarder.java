@@ -91,44 +91,6 @@ public final class Forwarder implements Managed {
     }
 
     /**
-     * One listener socket, for a takeover: the address it is bound to and its descriptor (still this process's).
-     *
-     * @param address the bound address
-     * @param fd      the descriptor
-     */
-    public record ListenerSocket(InetSocketAddress address, int fd) {
-    }
-
-    /**
-     * @return every listener socket of every worker (configured, behind wildcards, adopted), each once
-     * @throws UnsupportedOperationException on NIO, whose sockets have no descriptor to pass
-     */
-    public List<ListenerSocket> listenerSockets() throws Exception {
-        if (!transport.canAdopt()) {
-            throw new UnsupportedOperationException("the nio transport cannot hand its sockets over");
-        }
-        List<ListenerSocket> sockets = new ArrayList<>();
-        for (Channel channel : allListenerChannels()) {
-            sockets.add(new ListenerSocket((InetSocketAddress) channel.localAddress(),
-                    ((io.netty.channel.unix.UnixChannel) channel).fd().intValue()));
-        }
-        return sockets;
-    }
-
-    /**
-     * After a takeover: stops reading every listener socket (the appliance taking over reads them now) while still
-     * sending replies of this one's flows through them.
-     */
-    public void stopReading() throws Exception {
-        setReading(false);
-    }
-
-    /** After a takeover whose new appliance died while this one drained: reads the listener sockets again. */
-    public void resumeReading() throws Exception {
-        setReading(true);
-    }
-
-    /**
      * @param frozen whether to stop opening listener sockets for new interface addresses (while a takeover is
      *               offered: a socket opened then would not be handed over)
      */
@@ -136,32 +98,34 @@ public final class Forwarder implements Managed {
         listenersFrozen = frozen;
     }
 
-    private void setReading(boolean read) throws Exception {
-        Exception first = null;
-        for (Channel channel : allListenerChannels()) {
-            try {
-                channel.eventLoop().submit(() -> channel.config().setAutoRead(read)).get(2, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                first = first == null ? e : first; // the others still change
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+    /** @return this forwarder's part in a takeover: its sockets and flows, handed over or adopted */
+    public ForwarderHandover handover() {
+        return new ForwarderHandover(this);
     }
 
-    private List<Channel> allListenerChannels() throws Exception {
-        java.util.Set<Channel> channels = new java.util.LinkedHashSet<>();
-        for (Worker worker : workers) {
-            channels.addAll(listeners.configured(worker));
-            for (Channel channel : worker.eventLoop().submit(worker::listeners).get(2, TimeUnit.SECONDS)) {
-                if (channel != null) {
-                    channels.add(channel);
-                }
-            }
-        }
-        channels.addAll(listeners.extras());
-        return new ArrayList<>(channels);
+    /** @return the workers, in index order (empty before {@link #start}) */
+    List<Worker> workers() {
+        return workers;
+    }
+
+    /** @return the listener sockets (null before {@link #start}) */
+    ListenerSockets listenerSet() {
+        return listeners;
+    }
+
+    /** @return the local address numbering */
+    LocalAddresses locals() {
+        return locals;
+    }
+
+    /** @return the §4.2 tables (null before {@link #start}) */
+    DecisionTables decisions() {
+        return decisions;
+    }
+
+    /** @return where route tables come from */
+    RoutingService routing() {
+        return routing;
     }
 
     @Override

@@ -10,7 +10,8 @@ import java.net.InetSocketAddress;
 /**
  * Opens one listener socket on a worker's event loop: a new one, bound there, or one inherited from the appliance
  * taken over, adopted as it is (already bound). Either way it gets the listener's receive buffer, batched receives
- * and transport options, and its handler.
+ * and transport options, and its handler. An adopted socket is not read until the takeover hands the flows over
+ * ({@link ForwarderHandover#resumeReading}).
  *
  * <p><b>Thread safety:</b> stateless; called on the worker's event loop, where registering and binding complete at
  * once.
@@ -47,6 +48,10 @@ final class ListenerOpener {
                     options.wildcard());
             if (handler != null) {
                 channel.pipeline().addLast(handler);
+            }
+            if (fd != null) {
+                // The appliance taken over reads it until it hands its flows over (ForwarderHandover.resumeReading).
+                channel.config().setAutoRead(false);
             }
         } catch (RuntimeException e) {
             channel.unsafe().closeForcibly();

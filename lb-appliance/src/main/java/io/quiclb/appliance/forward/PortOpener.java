@@ -20,4 +20,17 @@ interface PortOpener {
      * @throws Exception why it could not be opened: no descriptor, no free port, ... (nothing is left open then)
      */
     Channel open(UpstreamPort port, InetSocketAddress bindAddress) throws Exception;
+
+    /**
+     * Adopts a socket handed over by the appliance taken over, already bound, for {@code port}.
+     *
+     * @param port the port the socket is for
+     * @param fd   the socket's descriptor, the channel's from now on
+     * @return the socket, registered
+     * @throws Exception why it could not be adopted (the descriptor is closed then);
+     *                   {@link UnsupportedOperationException} from openers without descriptors (NIO, tests)
+     */
+    default Channel adopt(UpstreamPort port, int fd) throws Exception {
+        throw new UnsupportedOperationException("this port opener cannot adopt a socket descriptor");
+    }
 }

@@ -94,6 +94,82 @@ final class UpstreamPorts {
         return port;
     }
 
+    /**
+     * Adopts a socket handed over by the appliance taken over, at the place it had there: each family's places come
+     * in order (0, 1, ...), so the places of the flows handed over stay valid. Takes a unit of the socket budget.
+     *
+     * @param port the socket's number there ({@link UpstreamPort#index})
+     * @param fd   its descriptor, the port's from now on (closed if it cannot be adopted)
+     * @return the port
+     * @throws Exception when the place is out of order, the budget is spent, or the transport cannot adopt it
+     */
+    UpstreamPort adopt(int port, int fd) throws Exception {
+        boolean v6 = (port & 1) == 1;
+        Family family = v6 ? ipv6 : ipv4;
+        int place = port >>> 1;
+        if (place != family.size || !budget.tryAcquire()) {
+            new io.netty.channel.unix.FileDescriptor(fd).close();
+            throw new IllegalStateException(place != family.size ? "upstream socket #" + port + " out of order"
+                    : "the upstream socket budget is spent");
+        }
+        UpstreamPort adopted = new UpstreamPort(place, v6);
+        try {
+            adopted.channel = opener.adopt(adopted, fd);
+        } catch (Exception e) {
+            budget.release();
+            throw e;
+        }
+        family.add(adopted);
+        return adopted;
+    }
+
+    /**
+     * Gives a flow handed over its place on an adopted port.
+     *
+     * @return false when a flow to that target already holds the place (it is not given twice)
+     */
+    boolean take(UpstreamPort port, InetSocketAddress target) {
+        TargetPorts inUse = target(target, 0);
+        if (inUse == null || inUse.isSet(port.familyIndex)) {
+            return false;
+        }
+        inUse.set(port.familyIndex);
+        port.flows++;
+        return true;
+    }
+
+    /** @return the port numbered {@code port} ({@link UpstreamPort#index}), or null when none is open there */
+    UpstreamPort port(int port) {
+        Family family = (port & 1) == 1 ? ipv6 : ipv4;
+        int place = port >>> 1;
+        return place < family.size ? family.ports[place] : null;
+    }
+
+    /**
+     * @return every socket open now, each family's in place order, with its bound address and descriptor (the
+     *         transport's sockets must have descriptors: epoll or io_uring)
+     */
+    List<NatFlows.UpstreamSocket> sockets() {
+        List<NatFlows.UpstreamSocket> sockets = new ArrayList<>();
+        for (Family family : new Family[] {ipv4, ipv6}) {
+            for (int i = 0; i < family.size; i++) {
+                UpstreamPort port = family.ports[i];
+                sockets.add(new NatFlows.UpstreamSocket(port.index, (InetSocketAddress) port.channel.localAddress(),
+                        ((io.netty.channel.unix.UnixChannel) port.channel).fd().intValue()));
+            }
+        }
+        return sockets;
+    }
+
+    /** Stops or resumes reading replies on every socket (a takeover hands them to the new appliance). */
+    void setReading(boolean read) {
+        for (Family family : new Family[] {ipv4, ipv6}) {
+            for (int i = 0; i < family.size; i++) {
+                family.ports[i].channel.config().setAutoRead(read);
+            }
+        }
+    }
+
     /** Ages the places flows gave back: those that cooled for a whole period are free again. */
     void rotateCooling() {
         targets.forEach(TargetPorts::rotateCooling);
@@ -239,10 +315,7 @@ final class UpstreamPorts {
                     break;
                 }
                 port.channel = channel;
-                if (size == ports.length) {
-                    ports = Arrays.copyOf(ports, size * 2);
-                }
-                ports[size++] = port;
+                add(port);
                 return port;
             }
             budget.release();
@@ -250,6 +323,13 @@ final class UpstreamPorts {
             noNewPortsUntil = now + TimeUnit.MILLISECONDS.toNanos(
                     failure == ForwarderCounter.FLOW_OPEN_FAILED_PORTS ? PORTS_BACKOFF_MILLIS : ERROR_BACKOFF_MILLIS);
             return null;
+        }
+
+        void add(UpstreamPort port) {
+            if (size == ports.length) {
+                ports = Arrays.copyOf(ports, size * 2);
+            }
+            ports[size++] = port;
         }
 
         int closeIdle() {
@@ -314,6 +394,10 @@ final class UpstreamPorts {
                 }
             }
             return Math.min(bits.length << 6, limit);
+        }
+
+        boolean isSet(int i) {
+            return (word(bits, i >>> 6) & 1L << i) != 0;
         }
 
         void set(int i) {

@@ -172,6 +172,16 @@ final class Worker {
         return ports.open();
     }
 
+    /** @return the worker's flows, for a takeover ({@link WorkerHandover}) */
+    FlowTable flowTable() {
+        return flows;
+    }
+
+    /** @return the worker's upstream ports, for a takeover ({@link WorkerHandover}) */
+    UpstreamPorts upstreamPorts() {
+        return ports;
+    }
+
     /** A datagram from a client arrived on local address {@code local}. Takes ownership of {@code packet}. */
     void onDatagram(int local, DatagramPacket packet) {
         counters.increment(ForwarderCounter.RECEIVED);

@@ -115,15 +115,24 @@ public final class RouteTable {
 
     /**
      * @param name a server's name
+     * @return its handle in this table, or null
+     */
+    public ServerHandle server(String name) {
+        for (ServerHandle server : servers()) {
+            if (server.name().equals(name)) {
+                return server;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param name a server's name
      * @return datagrams forwarded to it since its entry was created with these addresses; 0 when it has none here
      */
     public long forwardedTo(String name) {
-        for (ServerHandle server : servers()) {
-            if (server.name().equals(name)) {
-                return server.forwarded().sum();
-            }
-        }
-        return 0;
+        ServerHandle server = server(name);
+        return server == null ? 0 : server.forwarded().sum();
     }
 
     /**

@@ -85,6 +85,23 @@ public final class ServerHandle {
         return List.of(firstFlightPlacements);
     }
 
+    /**
+     * @param target one of this server's sockets
+     * @return the placement whose target it is (the address's when a thread socket shares it), or null when the
+     *         server has no such socket
+     */
+    public Placement placementFor(InetSocketAddress target) {
+        if (address.equals(target)) {
+            return addressPlacement;
+        }
+        for (Placement placement : threadPlacements) {
+            if (placement.target().equals(target)) {
+                return placement;
+            }
+        }
+        return null;
+    }
+
     /** @return a copy of the thread sockets */
     public List<InetSocketAddress> threadSockets() {
         return List.of(threadSockets);

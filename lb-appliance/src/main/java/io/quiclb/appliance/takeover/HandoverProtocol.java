@@ -6,17 +6,27 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The handover conversation over the Unix stream socket {@code forwarder.handoverSocket}, one line of text per
- * message and the listener sockets as SCM_RIGHTS descriptors:
+ * message and sockets as SCM_RIGHTS descriptors:
  * <pre>
  * new → old   TAKEOVER 1 {pid}
- * old → new   SOCKETS {json}          the listeners as bound, then every socket's address, in descriptor order
- *             (or REFUSED {reason})   the old one froze its control plane and released the state file
+ * old → new   SOCKETS {json}          its pid, workers, listeners as bound, every listener socket's address in
+ *             (or REFUSED {reason})   descriptor order; the old one froze its control plane, released the state file
  * new → old   SEND                    the new one now reads descriptors
- * old → new   N descriptors           one per socket (SCM_RIGHTS), in the order of SOCKETS
- * new → old   SERVING                 the new one serves: the old one stops reading and drains
+ * old → new   N descriptors           one per listener socket (SCM_RIGHTS), in the order of SOCKETS
+ *                                     (the new one starts; it does not read the inherited listeners yet)
+ * new → old   HANDOVER {workers}      the new one is ready: the old one stops reading its listeners and, with as
+ *                                     many workers, its upstream sockets
+ * old → new   FLOWS {json}            {"sockets":S,"flows":F}, with "kept" (why) when it keeps its flows
+ *             U {worker} {port} {address}                                             S times, descriptor order
+ *             F {worker} {port} {state} {budgeted} {clientIdleMs} {idleMs} {client} {local} {target} {server}
+ *                                                                                     F times
+ *             END
+ * new → old   SEND                    (only when S &gt; 0)
+ * old → new   S descriptors           the upstream sockets
+ * new → old   SERVING                 the new one adopted the flows and reads the listeners: the old one drains
  * </pre>
- * If the connection closes before SERVING, the old one carries on as before (thaws its control plane, takes the
- * state file back); once SERVING is sent, the new one holds every socket even if the old one dies.
+ * If the connection closes before SERVING, the old one carries on as before (reads again, thaws its control plane,
+ * takes the state file back); once SERVING is sent, the new one holds every socket even if the old one dies.
  *
  * <p><b>Thread safety:</b> constants and a factory; stateless.
  */
@@ -26,6 +36,11 @@ final class HandoverProtocol {
     static final String REFUSED = "REFUSED ";
     static final String SEND = "SEND";
     static final String SERVING = "SERVING";
+    static final String HANDOVER = "HANDOVER ";
+    static final String FLOWS = "FLOWS ";
+    static final String UPSTREAM = "U ";
+    static final String FLOW = "F ";
+    static final String END = "END";
     /** The longest line: a JSON list of a few hundred addresses fits many times over. */
     static final int MAX_LINE = 1 << 20;
 

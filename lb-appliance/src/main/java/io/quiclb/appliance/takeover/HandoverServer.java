@@ -14,7 +14,8 @@ import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
-import io.quiclb.appliance.forward.Forwarder;
+import io.quiclb.appliance.forward.ForwarderHandover;
+import io.quiclb.appliance.forward.NatFlows;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,16 @@ public final class HandoverServer implements AutoCloseable {
         Offer offer(long pid) throws Exception;
 
         /**
+         * The new process is ready to read: stop reading the listeners and, if it can take them, hand over the NAT
+         * flows (stop reading their upstream sockets too).
+         *
+         * @param workers the new process's worker count
+         * @return the flows to hand over, or {@link NatFlows#NONE} with the reason they are kept
+         * @throws Exception why not (the new process is told by the connection closing; this one reads again)
+         */
+        FlowOffer handOver(int workers) throws Exception;
+
+        /**
          * The new process serves: stop reading the listeners, close the HTTP connector, drain, exit.
          *
          * @param pid the new process
@@ -76,8 +87,17 @@ public final class HandoverServer implements AutoCloseable {
     /**
      * @param listeners the configured listeners as bound, in config.yml order
      * @param sockets   every listener socket, each handed over as one descriptor
+     * @param workers   this appliance's worker count
      */
-    public record Offer(List<InetSocketAddress> listeners, List<Forwarder.ListenerSocket> sockets) {
+    public record Offer(List<InetSocketAddress> listeners, List<ForwarderHandover.ListenerSocket> sockets,
+                        int workers) {
+    }
+
+    /**
+     * @param flows the flows and upstream sockets handed over ({@link NatFlows#NONE} when kept)
+     * @param kept  why this appliance keeps its flows and drains them itself, or null when they are handed over
+     */
+    public record FlowOffer(NatFlows flows, String kept) {
     }
 
     private final Path path;
@@ -161,57 +181,99 @@ public final class HandoverServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** One takeover: TAKEOVER → SOCKETS, SEND → descriptors, SERVING → handed over; a close before that rolls back. */
+    /**
+     * One takeover: TAKEOVER → SOCKETS, SEND → listener descriptors, HANDOVER → FLOWS, SEND → upstream descriptors,
+     * SERVING → handed over; a close before that rolls back.
+     */
     private final class Conversation extends SimpleChannelInboundHandler<String> {
         private boolean offered;
+        private boolean handingOver;
         private boolean served;
         private long pid;
-        private List<Forwarder.ListenerSocket> sockets = List.of();
+        /** Descriptors the next SEND asks for: the listeners', then the upstream sockets'. */
+        private List<Integer> toSend = List.of();
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
             if (!offered && line.startsWith(HandoverProtocol.TAKEOVER + " ")) {
-                long pid = Long.parseLong(line.substring(HandoverProtocol.TAKEOVER.length() + 1).trim());
-                if (handedOver || !inProgress.compareAndSet(false, true)) {
-                    send(ctx, HandoverProtocol.REFUSED + "another takeover is in progress");
-                    ctx.close();
-                    return;
+                takeover(ctx, Long.parseLong(line.substring(HandoverProtocol.TAKEOVER.length() + 1).trim()));
+            } else if (offered && !served && line.equals(HandoverProtocol.SEND) && !toSend.isEmpty()) {
+                for (int fd : toSend) {
+                    ctx.write(new FileDescriptor(fd));
                 }
-                Offer offer;
-                try {
-                    offer = handoff.offer(pid);
-                } catch (Exception e) {
-                    inProgress.set(false);
-                    send(ctx, HandoverProtocol.REFUSED + e.getMessage());
-                    ctx.close();
-                    return;
-                }
-                stopAccepting();
-                offered = true;
-                this.pid = pid;
-                sockets = offer.sockets();
-                Map<String, Object> message = new LinkedHashMap<>();
-                message.put("listeners", offer.listeners().stream().map(HandoverServer::text).toList());
-                List<String> addresses = new ArrayList<>();
-                sockets.forEach(socket -> addresses.add(text(socket.address())));
-                message.put("sockets", addresses);
-                send(ctx, HandoverProtocol.SOCKETS + json.writeValueAsString(message));
-                LOG.info("takeover: pid {} asks; control plane frozen, {} listener socket(s) offered", pid,
-                        sockets.size());
-            } else if (offered && !served && line.equals(HandoverProtocol.SEND)) {
-                for (Forwarder.ListenerSocket socket : sockets) {
-                    ctx.write(new FileDescriptor(socket.fd()));
-                }
+                toSend = List.of();
                 ctx.flush();
-            } else if (offered && !served && line.equals(HandoverProtocol.SERVING)) {
+            } else if (offered && !handingOver && line.startsWith(HandoverProtocol.HANDOVER)) {
+                handingOver = true;
+                handOver(ctx, Integer.parseInt(line.substring(HandoverProtocol.HANDOVER.length()).trim()));
+            } else if (handingOver && !served && line.equals(HandoverProtocol.SERVING)) {
                 served = true;
                 handedOver = true;
-                LOG.info("takeover: the new appliance serves; this one stops reading its listeners and drains");
+                LOG.info("takeover: the new appliance serves; this one drains and exits");
                 handoff.handedOver(pid);
             } else {
                 LOG.warn("takeover: unexpected message, closing: {}", line.length() > 80 ? line.substring(0, 80) : line);
                 ctx.close();
             }
+        }
+
+        private void takeover(ChannelHandlerContext ctx, long pid) throws Exception {
+            if (handedOver || !inProgress.compareAndSet(false, true)) {
+                send(ctx, HandoverProtocol.REFUSED + "another takeover is in progress");
+                ctx.close();
+                return;
+            }
+            Offer offer;
+            try {
+                offer = handoff.offer(pid);
+            } catch (Exception e) {
+                inProgress.set(false);
+                send(ctx, HandoverProtocol.REFUSED + e.getMessage());
+                ctx.close();
+                return;
+            }
+            stopAccepting();
+            offered = true;
+            this.pid = pid;
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("pid", ProcessHandle.current().pid());
+            message.put("workers", offer.workers());
+            message.put("listeners", offer.listeners().stream().map(HandoverServer::text).toList());
+            List<String> addresses = new ArrayList<>();
+            List<Integer> fds = new ArrayList<>();
+            offer.sockets().forEach(socket -> {
+                addresses.add(text(socket.address()));
+                fds.add(socket.fd());
+            });
+            message.put("sockets", addresses);
+            toSend = fds;
+            send(ctx, HandoverProtocol.SOCKETS + json.writeValueAsString(message));
+            LOG.info("takeover: pid {} asks; control plane frozen, {} listener socket(s) offered", pid, fds.size());
+        }
+
+        private void handOver(ChannelHandlerContext ctx, int workers) throws Exception {
+            FlowOffer offer = handoff.handOver(workers);
+            NatFlows flows = offer.flows();
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("sockets", flows.socketCount());
+            header.put("flows", flows.flowCount());
+            if (offer.kept() != null) {
+                header.put("kept", offer.kept());
+            }
+            ctx.write(line(HandoverProtocol.FLOWS + json.writeValueAsString(header)));
+            for (String socket : FlowLines.sockets(flows)) {
+                ctx.write(line(socket));
+            }
+            for (int w = 0; w < flows.workers().size(); w++) {
+                for (NatFlows.FlowEntry flow : flows.workers().get(w).flows()) {
+                    ctx.write(line(FlowLines.flow(w, flow)));
+                }
+            }
+            ctx.writeAndFlush(line(HandoverProtocol.END));
+            toSend = FlowLines.descriptors(flows);
+            LOG.info("takeover: listeners no longer read here; {}", offer.kept() != null
+                    ? "NAT flows kept and drained here: " + offer.kept()
+                    : flows.flowCount() + " NAT flow(s) and " + flows.socketCount() + " upstream socket(s) offered");
         }
 
         @Override
@@ -247,9 +309,13 @@ public final class HandoverServer implements AutoCloseable {
             ctx.close();
         }
 
-        private void send(ChannelHandlerContext ctx, String line) {
-            ctx.writeAndFlush(Unpooled.copiedBuffer(line + "\n", StandardCharsets.UTF_8));
+        private void send(ChannelHandlerContext ctx, String text) {
+            ctx.writeAndFlush(line(text));
         }
+    }
+
+    private static io.netty.buffer.ByteBuf line(String text) {
+        return Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
     }
 
     static String text(InetSocketAddress address) {

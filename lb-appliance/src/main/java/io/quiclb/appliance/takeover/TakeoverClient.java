@@ -17,7 +17,9 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.quiclb.appliance.config.HostPort;
+import io.quiclb.appliance.forward.ForwarderHandover;
 import io.quiclb.appliance.forward.InheritedSockets;
+import io.quiclb.appliance.forward.NatFlows;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * The new appliance's side of a takeover ({@link HandoverProtocol}): connects to the running one's
@@ -115,6 +118,9 @@ public final class TakeoverClient {
         private final Channel channel;
         private final List<InetSocketAddress> listeners = new ArrayList<>();
         private InheritedSockets sockets = InheritedSockets.NONE;
+        private BlockingQueue<Object> inbox;
+        private Duration timeout;
+        private long oldPid = -1;
 
         private Session(MultiThreadIoEventLoopGroup group, Channel channel) {
             this.group = group;
@@ -122,6 +128,8 @@ public final class TakeoverClient {
         }
 
         private void handshake(BlockingQueue<Object> inbox, Duration timeout) throws IOException {
+            this.inbox = inbox;
+            this.timeout = timeout;
             send(HandoverProtocol.TAKEOVER + " " + ProcessHandle.current().pid());
             String reply = line(pollOrFail(inbox, timeout), "the socket list");
             if (reply.startsWith(HandoverProtocol.REFUSED)) {
@@ -132,27 +140,15 @@ public final class TakeoverClient {
                 throw new IOException("unexpected answer from the running appliance: " + reply);
             }
             JsonNode offer = new ObjectMapper().readTree(reply.substring(HandoverProtocol.SOCKETS.length()));
+            oldPid = offer.path("pid").asLong(-1);
             offer.get("listeners").forEach(l -> listeners.add(HostPort.parse(l.asText()).resolve()));
             List<InetSocketAddress> addresses = new ArrayList<>();
             offer.get("sockets").forEach(a -> addresses.add(HostPort.parse(a.asText()).resolve()));
-            ((EpollDomainSocketChannelConfig) channel.config()).setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
-            send(HandoverProtocol.SEND);
+            List<Integer> fds = receiveDescriptors(addresses.size(), "listener");
             Map<InetSocketAddress, List<Integer>> received = new LinkedHashMap<>();
-            List<FileDescriptor> descriptors = new ArrayList<>();
-            for (InetSocketAddress address : addresses) {
-                Object message = pollOrFail(inbox, timeout);
-                if (!(message instanceof FileDescriptor fd)) {
-                    for (FileDescriptor open : descriptors) {
-                        open.close(); // ours: the old appliance keeps its own
-                    }
-                    throw new IOException("the running appliance sent " + descriptors.size() + " of "
-                            + addresses.size() + " sockets, then "
-                            + (message == CLOSED ? "closed" : message == null ? "nothing" : message));
-                }
-                descriptors.add(fd);
-                received.computeIfAbsent(address, a -> new ArrayList<>()).add(fd.intValue());
+            for (int i = 0; i < addresses.size(); i++) {
+                received.computeIfAbsent(addresses.get(i), a -> new ArrayList<>()).add(fds.get(i));
             }
-            ((EpollDomainSocketChannelConfig) channel.config()).setReadMode(DomainSocketReadMode.BYTES);
             sockets = new InheritedSockets(received);
         }
 
@@ -167,15 +163,84 @@ public final class TakeoverClient {
         }
 
         /**
-         * Tells the old appliance this one serves: it stops reading and drains. The connection stays open for as long
-         * as this process lives, so the old appliance, while it drains, notices if this one dies and takes its
-         * listeners back.
+         * Once this appliance has started: asks the old one to stop reading and hand its NAT flows over, adopts them
+         * with their upstream sockets, reads the inherited listeners, and tells the old one this one serves (it
+         * drains and exits). The connection stays open for as long as this process lives, so the old appliance,
+         * while it drains, notices if this one dies and takes its sockets back.
+         *
+         * @param forwarder this appliance's forwarder, whose inherited listeners are not read yet
+         * @return what was adopted, in one line
+         * @throws IOException when the old appliance closed or failed before handing over; this one has not read
+         *                     its listeners ({@link #oldOneAlive} says whether to serve anyway)
          */
-        public void serving() {
-            if (channel.isActive()) {
-                channel.writeAndFlush(Unpooled.copiedBuffer(HandoverProtocol.SERVING + "\n", StandardCharsets.UTF_8))
-                        .awaitUninterruptibly(2, TimeUnit.SECONDS);
+        public String handOver(ForwarderHandover forwarder) throws IOException {
+            send(HandoverProtocol.HANDOVER + forwarder.workers());
+            String header = line(pollOrFail(inbox, timeout), "flows");
+            if (!header.startsWith(HandoverProtocol.FLOWS)) {
+                throw new IOException("unexpected answer from the running appliance: " + header);
             }
+            JsonNode counts = new ObjectMapper().readTree(header.substring(HandoverProtocol.FLOWS.length()));
+            int socketCount = counts.path("sockets").asInt(0);
+            List<String> socketLines = new ArrayList<>();
+            List<String> flowLines = new ArrayList<>();
+            for (String line = line(pollOrFail(inbox, timeout), "flows"); !line.equals(HandoverProtocol.END);
+                    line = line(pollOrFail(inbox, timeout), "flows")) {
+                (line.startsWith(HandoverProtocol.UPSTREAM) ? socketLines : flowLines).add(line);
+            }
+            if (socketLines.size() != socketCount) {
+                throw new IOException("the running appliance announced " + socketCount + " upstream sockets and"
+                        + " described " + socketLines.size());
+            }
+            List<Integer> fds = receiveDescriptors(socketCount, "upstream");
+            NatFlows flows;
+            try {
+                flows = FlowLines.parse(forwarder.workers(), socketLines, fds, flowLines);
+            } catch (RuntimeException e) {
+                closeAll(fds);
+                throw new IOException("the running appliance's flows cannot be read: " + e.getMessage(), e);
+            }
+            String adopted;
+            try {
+                if (counts.has("kept")) {
+                    adopted = "NAT flows kept and drained by the appliance taken over: " + counts.get("kept").asText();
+                    LoggerFactory.getLogger(TakeoverClient.class).warn("takeover: {}", adopted);
+                } else {
+                    adopted = forwarder.adoptFlows(flows);
+                }
+                forwarder.resumeReading();
+            } catch (Exception e) {
+                throw new IOException("adopting the flows failed: " + e.getMessage(), e);
+            }
+            send(HandoverProtocol.SERVING);
+            return adopted;
+        }
+
+        /** @return whether the appliance taken over still runs (its pid, as it said in SOCKETS) */
+        public boolean oldOneAlive() {
+            return oldPid > 0 && ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false);
+        }
+
+        /** Receives {@code count} descriptors: switches the read mode, asks with SEND, switches back. */
+        private List<Integer> receiveDescriptors(int count, String what) throws IOException {
+            List<Integer> fds = new ArrayList<>();
+            if (count == 0) {
+                return fds;
+            }
+            EpollDomainSocketChannelConfig config = (EpollDomainSocketChannelConfig) channel.config();
+            config.setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
+            send(HandoverProtocol.SEND);
+            while (fds.size() < count) {
+                Object message = pollOrFail(inbox, timeout);
+                if (!(message instanceof FileDescriptor fd)) {
+                    closeAll(fds); // ours: the old appliance keeps its own
+                    throw new IOException("the running appliance sent " + fds.size() + " of " + count + " " + what
+                            + " sockets, then " + (message == CLOSED ? "closed" : message == null ? "nothing"
+                            : message));
+                }
+                fds.add(fd.intValue());
+            }
+            config.setReadMode(DomainSocketReadMode.BYTES);
+            return fds;
         }
 
         @Override
@@ -197,6 +262,16 @@ public final class TakeoverClient {
             }
             throw new IOException("no " + what + " from the running appliance: " + (message == CLOSED ? "it closed"
                     : "it did not answer in time"));
+        }
+    }
+
+    private static void closeAll(List<Integer> fds) {
+        for (int fd : fds) {
+            try {
+                new FileDescriptor(fd).close();
+            } catch (IOException e) {
+                // closing our copy only; the old appliance keeps its own
+            }
         }
     }
 

@@ -4,6 +4,8 @@ import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.StateStore;
 import io.quiclb.appliance.forward.Forwarder;
 import io.quiclb.appliance.forward.ForwarderCounter;
+import io.quiclb.appliance.forward.ForwarderHandover;
+import io.quiclb.appliance.forward.NatFlows;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,16 +21,17 @@ import org.slf4j.LoggerFactory;
  * and, on SIGHUP, starts {@code takeover} with its own command line (what {@code systemctl reload} does).
  * <ol>
  * <li>When a takeover asks, it freezes the control plane (changes answer 503), releases the state file and offers
- *     every listener socket.</li>
- * <li>When the new appliance serves, it stops reading the listeners (the sockets stay open: replies of its flows
- *     still leave through them) and closes its HTTP connectors; the new one has bound the same port with
- *     {@code SO_REUSEPORT}.</li>
- * <li>It then relays replies of its flows until none came for {@value #QUIET_MILLIS} ms or
+ *     every listener socket; it goes on serving while the new appliance starts.</li>
+ * <li>When the new appliance is ready (HANDOVER), it stops reading the listeners (the sockets stay open) and, when
+ *     both run as many workers, stops reading its upstream sockets and hands its NAT flows over with them, so the
+ *     servers see no NAT rebinding; otherwise it keeps its flows.</li>
+ * <li>When the new appliance serves, it closes its HTTP connectors (the new one has bound the same port with
+ *     {@code SO_REUSEPORT}), relays replies of the flows it kept until none came for {@value #QUIET_MILLIS} ms or
  *     {@code forwarder.drainTimeout} passed, and exits 0.</li>
  * </ol>
  * A takeover that ends before the new appliance serves changes nothing: the control plane thaws and the state file
- * is taken back. If the new appliance dies while this one still drains (it keeps the handover connection open), this
- * one reads its listeners again and serves on.
+ * is taken back, and it reads its sockets again. If the new appliance dies while this one still drains (it keeps the
+ * handover connection open), this one reads its sockets again and serves on; flows the new one opened are lost.
  *
  * <p><b>Thread safety:</b> the handoff runs on the handover event loop and hands anything slow (the drain, a
  * rollback) to a thread of its own; SIGHUP runs on the JVM's signal thread and synchronizes on this object; the
@@ -50,6 +53,10 @@ public final class TakeoverHost implements AutoCloseable {
     private volatile boolean newOneDied;
     private volatile boolean exiting;
     private volatile boolean spawning;
+    /** Whether the listeners were stopped for a handover (HANDOVER came). */
+    private volatile boolean readingStopped;
+    /** Whether the NAT flows were offered with their upstream sockets, which this one no longer reads. */
+    private volatile boolean flowsHandedOver;
     private HandoverServer server;
     private volatile Server jetty;
 
@@ -85,6 +92,11 @@ public final class TakeoverHost implements AutoCloseable {
             @Override
             public HandoverServer.Offer offer(long pid) throws Exception {
                 return prepare(pid);
+            }
+
+            @Override
+            public HandoverServer.FlowOffer handOver(int workers) throws Exception {
+                return handOverFlows(workers);
             }
 
             @Override
@@ -148,13 +160,43 @@ public final class TakeoverHost implements AutoCloseable {
                 + " in a moment");
         forwarder.freezeListeners(true);
         try {
-            List<Forwarder.ListenerSocket> sockets = forwarder.listenerSockets();
+            ForwarderHandover handover = forwarder.handover();
+            List<ForwarderHandover.ListenerSocket> sockets = handover.listenerSockets();
             store.unlock();
-            return new HandoverServer.Offer(forwarder.boundAddresses(), sockets);
+            return new HandoverServer.Offer(forwarder.boundAddresses(), sockets, handover.workers());
         } catch (Exception e) {
             forwarder.freezeListeners(false);
             control.thaw();
             throw e;
+        }
+    }
+
+    /**
+     * The new appliance is ready: stop reading the listeners, and hand the NAT flows over when it runs as many
+     * workers (each flow goes to the worker of the same index, which reads the same listener sockets).
+     */
+    private HandoverServer.FlowOffer handOverFlows(int workers) throws Exception {
+        ForwarderHandover handover = forwarder.handover();
+        readingStopped = true;
+        handover.stopReading();
+        if (workers != handover.workers()) {
+            return new HandoverServer.FlowOffer(NatFlows.NONE, "the new appliance runs " + workers
+                    + " worker(s), this one " + handover.workers() + "; flows go to the worker of the same index");
+        }
+        flowsHandedOver = true;
+        return new HandoverServer.FlowOffer(handover.exportFlows(), null);
+    }
+
+    /** Reads the listeners again, and the upstream sockets if their flows were offered. */
+    private void readAgain() throws Exception {
+        ForwarderHandover handover = forwarder.handover();
+        if (flowsHandedOver) {
+            flowsHandedOver = false;
+            handover.resumeUpstreamReading();
+        }
+        if (readingStopped) {
+            readingStopped = false;
+            handover.resumeReading();
         }
     }
 
@@ -172,6 +214,12 @@ public final class TakeoverHost implements AutoCloseable {
     }
 
     private void rollBack(String why) {
+        try {
+            readAgain();
+        } catch (Exception e) {
+            LOG.error("takeover rolled back ({}), but reading the sockets again failed in part ({})", why,
+                    String.valueOf(e));
+        }
         forwarder.freezeListeners(false);
         if (!relock()) {
             LOG.error("takeover rolled back ({}), but the state file cannot be locked again; changes are refused",
@@ -186,7 +234,7 @@ public final class TakeoverHost implements AutoCloseable {
     private void drainAndExit() {
         long start = System.nanoTime();
         try {
-            forwarder.stopReading();
+            forwarder.handover().stopReading(); // done at HANDOVER already; a no-op then
             Server http = jetty;
             if (http != null) {
                 for (Connector connector : http.getConnectors()) {
@@ -230,7 +278,8 @@ public final class TakeoverHost implements AutoCloseable {
     private void takeBack() {
         LOG.error("takeover: the new appliance died after it took over; this one takes its listeners back");
         try {
-            forwarder.resumeReading();
+            readingStopped = true;
+            readAgain();
             Server http = jetty;
             if (http != null) {
                 for (Connector connector : http.getConnectors()) {

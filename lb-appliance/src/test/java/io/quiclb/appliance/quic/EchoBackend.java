@@ -2,14 +2,21 @@ package io.quiclb.appliance.quic;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** A UDP backend on 127.0.0.1 that echoes every datagram to its sender, on a thread of its own, until closed. */
+/**
+ * A UDP backend on 127.0.0.1 that echoes every datagram to its sender, on a thread of its own, until closed, and
+ * remembers every sender address it saw (the appliance's upstream 4-tuples).
+ */
 final class EchoBackend implements AutoCloseable {
     private final DatagramChannel socket;
     private final Thread thread;
+    private final Set<SocketAddress> senders = ConcurrentHashMap.newKeySet();
 
     EchoBackend() throws IOException {
         socket = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
@@ -20,6 +27,7 @@ final class EchoBackend implements AutoCloseable {
                 try {
                     buffer.clear();
                     var from = socket.receive(buffer);
+                    senders.add(from);
                     buffer.flip();
                     socket.send(buffer, from);
                 } catch (IOException e) {
@@ -28,6 +36,11 @@ final class EchoBackend implements AutoCloseable {
             }
         }, "echo");
         thread.start();
+    }
+
+    /** @return every sender address seen so far */
+    Set<SocketAddress> senders() {
+        return Set.copyOf(senders);
     }
 
     int port() throws IOException {

@@ -85,6 +85,56 @@ class TakeoverFailureTest {
         }
     }
 
+    /**
+     * A new appliance with another worker count cannot take the flows (each goes to the worker of the same index):
+     * the old one keeps and drains them, and exits 0. An old appliance killed after it passed its listener sockets,
+     * before it handed its flows over, leaves the new one serving on those sockets.
+     */
+    @Test
+    void shouldServeWhenFlowsCannotBeHandedOver() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
+                "prlimit sets the descriptor limit: apt-get install util-linux");
+        try (EchoBackend echo = new EchoBackend()) {
+            ApplianceProcess appliance = ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
+                    "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
+                            + " probe: none}\n", 4096);
+            try {
+                assertAnswers(appliance);
+
+                Path oneWorker = directory.resolve("one-worker.yml");
+                Files.writeString(oneWorker, Files.readString(appliance.config()).replace("workers: 2", "workers: 1"));
+                ApplianceProcess next = appliance.startTakeover(oneWorker);
+                assertTrue(io.quiclb.appliance.Await.until(() -> next.lines().stream()
+                        .anyMatch(l -> l.contains("quiclb ready:")), TimeUnit.SECONDS.toNanos(60)),
+                        String.join("\n", next.lines()));
+                assertEquals(0, appliance.waitFor(60, TimeUnit.SECONDS), String.join("\n", appliance.lines()));
+                assertTrue(next.lines().stream().anyMatch(l -> l.contains("NAT flows kept and drained by the"
+                        + " appliance taken over: the new appliance runs 1 worker(s), this one 2")),
+                        String.join("\n", next.lines()));
+                appliance.close();
+                appliance = next;
+                assertAnswers(appliance);
+
+                ApplianceProcess last = appliance.startTakeover(null);
+                assertTrue(io.quiclb.appliance.Await.until(() -> last.lines().stream()
+                        .anyMatch(l -> l.contains("listener socket(s) from the running appliance")),
+                        TimeUnit.SECONDS.toNanos(60)), String.join("\n", last.lines()));
+                Runtime.getRuntime().exec(new String[] {"kill", "-9", Long.toString(appliance.pid())}).waitFor();
+                assertNotEquals(-1, appliance.waitFor(30, TimeUnit.SECONDS));
+                assertTrue(io.quiclb.appliance.Await.until(() -> last.lines().stream()
+                        .anyMatch(l -> l.contains("quiclb ready:")), TimeUnit.SECONDS.toNanos(60)),
+                        String.join("\n", last.lines()));
+                appliance.close();
+                appliance = last;
+                assertTrue(last.lines().stream().anyMatch(l -> l.contains("left during the handover")),
+                        String.join("\n", last.lines()));
+                assertAnswers(last);
+            } finally {
+                appliance.close();
+            }
+        }
+    }
+
     /** A CID-routed datagram to the echo backend comes back through the appliance (5 tries, 2 s each). */
     static void assertAnswers(ApplianceProcess appliance) throws Exception {
         byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0b01"), 0).nextConnectionId();
