@@ -1,10 +1,13 @@
 """The load of lb-bench/takeover/measure.sh.
 
-udp.py echo                          a UDP echo server on 127.0.0.1:15001
+udp.py echo                          a UDP echo server on 127.0.0.1:15001; on SIGTERM prints how many sender
+                                     addresses it saw (the appliance's upstream 4-tuples: 16 when no client was
+                                     rebound, more when a replacement gave clients new upstream sockets)
 udp.py client CLIENTS RATE SECONDS   CLIENTS sockets send RATE datagrams per second in all to 127.0.0.1:14433, each a
                                      QUIC short header whose plaintext CID names server ID 0a01 of config 0; prints
                                      how many were sent, answered and lost
 """
+import signal
 import socket
 import struct
 import sys
@@ -15,8 +18,16 @@ if mode == 'echo':
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind(('127.0.0.1', 15001))
+    peers = set()
+
+    def report(*_):
+        print('upstream addresses seen', len(peers), flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, report)
     while True:
         data, peer = s.recvfrom(2048)
+        peers.add(peer)
         s.sendto(data, peer)
 else:
     clients, rate, seconds = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])

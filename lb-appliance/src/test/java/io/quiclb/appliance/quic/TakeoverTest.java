@@ -40,15 +40,16 @@ import tech.kwik.core.QuicClientConnection;
  * each client behind one address throughout (the NAT flows and their upstream sockets are handed over: no NAT
  * rebinding), and changes made through the API before the first takeover must still be in force after the last.
  *
- * <p>The rate is {@value #RATE} datagrams per second, not the 20,000 of the issue: on the 2-vCPU machine that runs
- * CI, 20,000 per second lose 3.5 % with no takeover at all (the load, the echo, the QUIC servers and two appliance
- * JVMs share two cores); docs/performance.md has the measurements.
+ * <p>The rate is 5,000 datagrams per second, not the 20,000 of the issue: on the 2-vCPU machine that runs CI,
+ * 20,000 per second lose datagrams with no takeover at all (the load, the echo, the QUIC servers and two appliance
+ * JVMs share two cores); docs/performance.md has the measurements. {@code -Dquiclb.takeoverRate=20000} runs it at
+ * the issue's rate on a machine with the cores for it.
  */
 class TakeoverTest {
     private static final LbConfigEntry CONFIG = new LbConfigEntry(0, 2, 8, 1,
             AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
     private static final int CLIENTS = 16;
-    private static final int RATE = 5_000;
+    private static final int RATE = Integer.getInteger("quiclb.takeoverRate", 5_000);
     private static final int QUIC_CONNECTIONS = 10;
 
     @TempDir
