@@ -257,6 +257,14 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             if (session.oldOneAlive()) {
                 LOG.error("takeover failed at the handover ({}); the running appliance carries on, this one exits 1",
                         e.getMessage());
+                try {
+                    // Nothing more is read here, and the old one hears of it now, not after the shutdown hooks.
+                    forwarder.handover().stopReading();
+                    forwarder.handover().stopUpstreamReading();
+                } catch (Exception reading) {
+                    LOG.warn("takeover: stopping reading failed ({})", String.valueOf(reading));
+                }
+                session.close();
                 return false;
             }
             LOG.warn("takeover: the running appliance left during the handover ({}); serving on its listeners"

@@ -288,13 +288,15 @@ final class FlowTable {
      *
      * @param lastClient   monotonic nanoseconds of the client's last datagram
      * @param lastActivity monotonic nanoseconds of the last datagram either way
-     * @return the flow; or null, taking nothing, when the flow limit or the table has no room or a flow to the same
-     *         target already holds the place on that port
+     * @return the flow; or null, taking nothing, when the flow limit or the table has no room, the table holds a
+     *         flow of that client, local address and target already, or a flow to the same target already holds the
+     *         place on that port
      */
     Flow adopt(InetSocketAddress client, int local, Placement placement, UpstreamPort port, byte state,
                   boolean budgeted, long lastClient, long lastActivity) {
-        if (!limits.tryReserveFlow()) {
-            return null;
+        if (byClient.get(client, local, placement.target(), NO_ID, 0, 0, lastActivity) != null
+                || !limits.tryReserveFlow()) {
+            return null; // a flow of that client, local address and target is here already: not twice
         }
         if (!ports.take(port, placement.target())) {
             limits.releaseFlow();

@@ -101,25 +101,38 @@ public final class ForwarderHandover {
      * @return the flows and sockets; the descriptors are still this process's
      */
     public NatFlows exportFlows() throws Exception {
+        List<io.netty.util.concurrent.Future<NatFlows.WorkerFlows>> exports = new ArrayList<>();
+        for (Worker worker : forwarder.workers()) { // every worker at once: the listeners go unread meanwhile
+            exports.add(worker.eventLoop().submit(() -> WorkerHandover.export(worker, forwarder.locals())));
+        }
         List<NatFlows.WorkerFlows> workers = new ArrayList<>();
-        for (Worker worker : forwarder.workers()) {
-            workers.add(worker.eventLoop().submit(() -> WorkerHandover.export(worker, forwarder.locals()))
-                    .get(STEP_SECONDS, TimeUnit.SECONDS));
+        for (io.netty.util.concurrent.Future<NatFlows.WorkerFlows> export : exports) {
+            workers.add(export.get(STEP_SECONDS, TimeUnit.SECONDS));
         }
         return new NatFlows(workers);
     }
 
     /** Reads the upstream sockets again (the takeover rolled back, or the new appliance died). */
     public void resumeUpstreamReading() throws Exception {
+        setUpstreamReading(true);
+    }
+
+    /** Stops reading every upstream socket (a new appliance whose takeover failed, before it exits). */
+    public void stopUpstreamReading() throws Exception {
+        setUpstreamReading(false);
+    }
+
+    private void setUpstreamReading(boolean read) throws Exception {
         for (Worker worker : forwarder.workers()) {
-            worker.eventLoop().submit(() -> worker.upstreamPorts().setReading(true))
+            worker.eventLoop().submit(() -> worker.upstreamPorts().setReading(read))
                     .get(STEP_SECONDS, TimeUnit.SECONDS);
         }
     }
 
     /**
-     * Adopts the flows and upstream sockets handed over, worker by worker, before the listeners are read. What cannot
-     * be adopted is dropped, counted by reason in the returned summary and logged.
+     * Adopts the flows and upstream sockets handed over, every worker at once, before the listeners are read. What
+     * cannot be adopted is dropped, counted by reason in the returned summary. If a worker fails or takes longer than
+     * 10 s, this throws; the caller then exits, which closes every descriptor adopted.
      *
      * @param flows one entry per worker of the old appliance; as many as this forwarder has workers
      * @return a one-line summary: flows and sockets adopted, flows dropped by reason
@@ -133,27 +146,24 @@ public final class ForwarderHandover {
                     + workers.size());
         }
         RouteTable table = forwarder.routing().current();
+        List<io.netty.util.concurrent.Future<WorkerHandover.Adopted>> adoptions = new ArrayList<>();
+        for (int i = 0; i < workers.size(); i++) { // every worker at once: the listeners go unread meanwhile
+            Worker worker = workers.get(i);
+            NatFlows.WorkerFlows handed = flows.workers().get(i);
+            adoptions.add(worker.eventLoop().submit(() -> WorkerHandover.adopt(worker, handed, table,
+                    forwarder.locals(), forwarder.decisions())));
+        }
         int adoptedFlows = 0;
         int adoptedSockets = 0;
         Map<String, Integer> dropped = new TreeMap<>();
-        for (int i = 0; i < workers.size(); i++) {
-            Worker worker = workers.get(i);
-            NatFlows.WorkerFlows handed = flows.workers().get(i);
-            WorkerHandover.Adopted adopted = worker.eventLoop().submit(() -> WorkerHandover.adopt(worker, handed,
-                    table, forwarder.locals(), forwarder.decisions())).get(STEP_SECONDS, TimeUnit.SECONDS);
+        for (io.netty.util.concurrent.Future<WorkerHandover.Adopted> adoption : adoptions) {
+            WorkerHandover.Adopted adopted = adoption.get(STEP_SECONDS, TimeUnit.SECONDS);
             adoptedFlows += adopted.flows();
             adoptedSockets += adopted.sockets();
             adopted.dropped().forEach((why, count) -> dropped.merge(why, count, Integer::sum));
         }
-        String summary = adoptedFlows + " NAT flow(s) on " + adoptedSockets + " upstream socket(s) adopted"
+        return adoptedFlows + " NAT flow(s) on " + adoptedSockets + " upstream socket(s) adopted"
                 + (dropped.isEmpty() ? "" : "; flows not adopted: " + dropped);
-        if (dropped.isEmpty()) {
-            LOG.info("takeover: {}", summary);
-        } else {
-            LOG.warn("takeover: {} (their clients reach their servers through new flows: a NAT rebinding)",
-                    summary);
-        }
-        return summary;
     }
 
     private static void closeAll(NatFlows flows) {

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * port range) or, without them, the wildcard address, with port 0 so the kernel picks a free port. A new socket
  * needs a unit of the shared {@link SocketBudget}; after the kernel refuses to bind one (every local port in use) no
  * new socket of that address family is tried for {@value #PORTS_BACKOFF_MILLIS} ms, so a flood does not pay for a
- * failing bind per datagram. Trailing sockets without flows are closed by {@link #closeIdle}.
+ * failing bind per datagram. Trailing sockets without flows are closed by {@link #closeIdle}, except while a takeover
+ * hands them over ({@link #setReading}).
  *
  * <p><b>Thread safety:</b> not thread-safe; used only on its worker's event loop. The socket budget is shared.
  */
@@ -47,6 +48,7 @@ final class UpstreamPorts {
     private final AddressKeyTable<TargetPorts> targets = new AddressKeyTable<>(MAX_TARGETS);
     private ForwarderCounter failure;
     private Throwable failureCause;
+    private boolean reading = true;
 
     /**
      * @param opener  opens sockets
@@ -161,8 +163,12 @@ final class UpstreamPorts {
         return sockets;
     }
 
-    /** Stops or resumes reading replies on every socket (a takeover hands them to the new appliance). */
+    /**
+     * Stops or resumes reading replies on every socket (a takeover hands them to the new appliance). While stopped,
+     * {@link #closeIdle} closes nothing: a socket handed over must keep its descriptor until the new appliance has it.
+     */
     void setReading(boolean read) {
+        reading = read;
         for (Family family : new Family[] {ipv4, ipv6}) {
             for (int i = 0; i < family.size; i++) {
                 family.ports[i].channel.config().setAutoRead(read);
@@ -218,6 +224,9 @@ final class UpstreamPorts {
      * @return sockets closed
      */
     int closeIdle() {
+        if (!reading) {
+            return 0;
+        }
         return ipv4.closeIdle() + ipv6.closeIdle();
     }
 

@@ -84,7 +84,7 @@ final class WorkerHandover {
                         (byte) Math.max(Flow.UNCONFIRMED, Math.min(Flow.CONFIRMED, entry.state())), entry.budgeted(),
                         lastClient, lastActivity);
                 if (flow == null) {
-                    why = "flow limit or table full";
+                    why = "flow limit reached, table full, or a duplicate";
                 } else {
                     flow.tupleRecorded = now;
                     decisions.recordTuple(entry.client(), local, placement, now);

@@ -8,7 +8,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * The handover conversation over the Unix stream socket {@code forwarder.handoverSocket}, one line of text per
  * message and sockets as SCM_RIGHTS descriptors:
  * <pre>
- * new → old   TAKEOVER 1 {pid}
+ * new → old   TAKEOVER 2 {pid}         refused unless the new process runs as the old one's user or root, and
+ *                                     speaks this version (2: listeners, then flows)
  * old → new   SOCKETS {json}          its pid, workers, listeners as bound, every listener socket's address in
  *             (or REFUSED {reason})   descriptor order; the old one froze its control plane, released the state file
  * new → old   SEND                    the new one now reads descriptors
@@ -31,7 +32,11 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * <p><b>Thread safety:</b> constants and a factory; stateless.
  */
 final class HandoverProtocol {
-    static final String TAKEOVER = "TAKEOVER 1";
+    static final String TAKEOVER = "TAKEOVER ";
+    /** The conversation's version: 2 hands the NAT flows over after the listeners. */
+    static final int VERSION = 2;
+    /** How long the old appliance waits, once it stopped reading for HANDOVER, for SERVING before it reads again. */
+    static final long SERVING_TIMEOUT_SECONDS = 30;
     static final String SOCKETS = "SOCKETS ";
     static final String REFUSED = "REFUSED ";
     static final String SEND = "SEND";

@@ -8,10 +8,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.quiclb.appliance.forward.ForwarderHandover;
@@ -31,8 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running appliance's side of a takeover ({@link HandoverProtocol}): listens on {@code forwarder.handoverSocket}
- * (mode 600: whoever can connect can take the appliance's sockets), answers one {@code TAKEOVER} at a time with the
- * listener sockets, and tells the {@link Handoff} what happened. While a takeover is in progress the socket file is
+ * (mode 600: whoever can connect can take the appliance's sockets), answers one {@code TAKEOVER} at a time, from a
+ * process of the appliance's own user or root (its peer credentials, SO_PEERCRED; anyone else is refused, even if
+ * the socket file's mode lets them connect), with the listener sockets, and tells the {@link Handoff} what
+ * happened. While a takeover is in progress the socket file is
  * gone, so a second one finds no appliance to take over from; it comes back if the takeover rolls back.
  *
  * <p><b>Thread safety:</b> the conversation runs on the handover event loop; {@link #listen} and {@link #close} may
@@ -102,15 +106,17 @@ public final class HandoverServer implements AutoCloseable {
 
     private final Path path;
     private final Handoff handoff;
+    private final int ownUid;
     private final MultiThreadIoEventLoopGroup group = HandoverProtocol.eventLoop("quiclb-handover");
     private final ObjectMapper json = new ObjectMapper();
     private final java.util.concurrent.atomic.AtomicBoolean inProgress = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean handedOver;
     private Channel server;
 
-    private HandoverServer(Path path, Handoff handoff) {
+    private HandoverServer(Path path, Handoff handoff) throws IOException {
         this.path = path;
         this.handoff = handoff;
+        this.ownUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
     /**
@@ -190,13 +196,33 @@ public final class HandoverServer implements AutoCloseable {
         private boolean handingOver;
         private boolean served;
         private long pid;
+        /** Closes the conversation (a rollback) if SERVING does not follow HANDOVER in time; null before HANDOVER. */
+        private java.util.concurrent.ScheduledFuture<?> servingDeadline;
         /** Descriptors the next SEND asks for: the listeners', then the upstream sockets'. */
         private List<Integer> toSend = List.of();
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
-            if (!offered && line.startsWith(HandoverProtocol.TAKEOVER + " ")) {
-                takeover(ctx, Long.parseLong(line.substring(HandoverProtocol.TAKEOVER.length() + 1).trim()));
+            if (!offered && line.startsWith(HandoverProtocol.TAKEOVER)) {
+                // The kernel's word on who connected, not the pid the message claims.
+                PeerCredentials peer = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
+                if (peer.uid() != ownUid && peer.uid() != 0) {
+                    LOG.warn("takeover: refused pid {} of uid {}: only this appliance's user (uid {}) or root may take"
+                            + " it over", peer.pid(), peer.uid(), ownUid);
+                    send(ctx, HandoverProtocol.REFUSED + "uid " + peer.uid() + " may not take over this appliance"
+                            + " (it runs as uid " + ownUid + ")");
+                    ctx.close();
+                    return;
+                }
+                String version = line.substring(HandoverProtocol.TAKEOVER.length()).split(" ", 2)[0];
+                if (!version.equals(Integer.toString(HandoverProtocol.VERSION))) {
+                    LOG.warn("takeover: refused a takeover speaking version {} of the handover", version);
+                    send(ctx, HandoverProtocol.REFUSED + "handover version " + version + "; this appliance speaks "
+                            + HandoverProtocol.VERSION + ": stop it and start the new one instead (not hitless)");
+                    ctx.close();
+                    return;
+                }
+                takeover(ctx, peer.pid());
             } else if (offered && !served && line.equals(HandoverProtocol.SEND) && !toSend.isEmpty()) {
                 for (int fd : toSend) {
                     ctx.write(new FileDescriptor(fd));
@@ -205,9 +231,18 @@ public final class HandoverServer implements AutoCloseable {
                 ctx.flush();
             } else if (offered && !handingOver && line.startsWith(HandoverProtocol.HANDOVER)) {
                 handingOver = true;
+                // This appliance reads nothing from now on: a new one that hangs must not keep it so.
+                servingDeadline = ctx.executor().schedule(() -> {
+                    if (!served && ctx.channel().isActive()) {
+                        LOG.error("takeover: no SERVING {} s after HANDOVER; this appliance reads again",
+                                HandoverProtocol.SERVING_TIMEOUT_SECONDS);
+                        ctx.close();
+                    }
+                }, HandoverProtocol.SERVING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 handOver(ctx, Integer.parseInt(line.substring(HandoverProtocol.HANDOVER.length()).trim()));
             } else if (handingOver && !served && line.equals(HandoverProtocol.SERVING)) {
                 served = true;
+                servingDeadline.cancel(false);
                 handedOver = true;
                 LOG.info("takeover: the new appliance serves; this one drains and exits");
                 handoff.handedOver(pid);
@@ -278,6 +313,9 @@ public final class HandoverServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (servingDeadline != null) {
+                servingDeadline.cancel(false);
+            }
             if (served) {
                 // The new appliance keeps this connection open while it lives: it died while this one drains.
                 if (handoff.newOneDied()) {

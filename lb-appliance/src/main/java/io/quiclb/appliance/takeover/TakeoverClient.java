@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * time (startup, then the server-started callback).
  */
 public final class TakeoverClient {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(TakeoverClient.class);
     private static final Object CLOSED = new Object();
 
     private TakeoverClient() {
@@ -130,7 +131,7 @@ public final class TakeoverClient {
         private void handshake(BlockingQueue<Object> inbox, Duration timeout) throws IOException {
             this.inbox = inbox;
             this.timeout = timeout;
-            send(HandoverProtocol.TAKEOVER + " " + ProcessHandle.current().pid());
+            send(HandoverProtocol.TAKEOVER + HandoverProtocol.VERSION + " " + ProcessHandle.current().pid());
             String reply = line(pollOrFail(inbox, timeout), "the socket list");
             if (reply.startsWith(HandoverProtocol.REFUSED)) {
                 throw new IOException("the running appliance refused the takeover: "
@@ -174,6 +175,7 @@ public final class TakeoverClient {
          *                     its listeners ({@link #oldOneAlive} says whether to serve anyway)
          */
         public String handOver(ForwarderHandover forwarder) throws IOException {
+            long asked = System.nanoTime();
             send(HandoverProtocol.HANDOVER + forwarder.workers());
             String header = line(pollOrFail(inbox, timeout), "flows");
             if (!header.startsWith(HandoverProtocol.FLOWS)) {
@@ -203,7 +205,6 @@ public final class TakeoverClient {
             try {
                 if (counts.has("kept")) {
                     adopted = "NAT flows kept and drained by the appliance taken over: " + counts.get("kept").asText();
-                    LoggerFactory.getLogger(TakeoverClient.class).warn("takeover: {}", adopted);
                 } else {
                     adopted = forwarder.adoptFlows(flows);
                 }
@@ -211,13 +212,54 @@ public final class TakeoverClient {
             } catch (Exception e) {
                 throw new IOException("adopting the flows failed: " + e.getMessage(), e);
             }
+            long unread = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+            if (counts.has("kept") || adopted.contains("not adopted")) {
+                LOG.warn("takeover: {} (their clients reach their servers through new flows: a NAT rebinding); the"
+                        + " listeners went unread for {} ms", adopted, unread);
+            } else {
+                LOG.info("takeover: {}; the listeners went unread for {} ms", adopted, unread);
+            }
             send(HandoverProtocol.SERVING);
             return adopted;
         }
 
-        /** @return whether the appliance taken over still runs (its pid, as it said in SOCKETS) */
+        /**
+         * After the handover failed: whether the appliance taken over still runs (it rolled back and reads its
+         * sockets again) or died. A dying process closes its sockets before it is gone, so this waits up to 5 s for
+         * it to be gone (or a zombie) before it says it runs.
+         *
+         * @return whether it runs
+         */
         public boolean oldOneAlive() {
-            return oldPid > 0 && ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false);
+            if (oldPid <= 0) {
+                return false;
+            }
+            for (int check = 0; check < 50; check++) {
+                if (!running(oldPid)) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return running(oldPid);
+        }
+
+        /** @return whether the process runs: it exists and is not a zombie (state Z or X in /proc/{pid}/stat) */
+        private static boolean running(long pid) {
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                return false;
+            }
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+                return !state.equals("Z") && !state.equals("X");
+            } catch (IOException | RuntimeException e) {
+                return false; // gone between the two looks
+            }
         }
 
         /** Receives {@code count} descriptors: switches the read mode, asks with SEND, switches back. */

@@ -126,7 +126,8 @@ class TakeoverFailureTest {
                         String.join("\n", last.lines()));
                 appliance.close();
                 appliance = last;
-                assertTrue(last.lines().stream().anyMatch(l -> l.contains("left during the handover")),
+                assertTrue(last.lines().stream().anyMatch(l -> l.contains("serving on its listeners without its"
+                        + " flows")),
                         String.join("\n", last.lines()));
                 assertAnswers(last);
             } finally {
