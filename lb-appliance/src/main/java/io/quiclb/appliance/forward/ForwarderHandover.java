@@ -40,12 +40,14 @@ public final class ForwarderHandover {
     }
 
     /**
-     * One listener socket, for a takeover: the address it is bound to and its descriptor (still this process's).
+     * One listener socket, for a takeover: the address it is bound to, the worker that reads it, and its descriptor
+     * (still this process's).
      *
      * @param address the bound address
+     * @param worker  the index of the worker that reads it; -1 for an inherited socket adopted beyond one per worker
      * @param fd      the descriptor
      */
-    public record ListenerSocket(InetSocketAddress address, int fd) {
+    public record ListenerSocket(InetSocketAddress address, int worker, int fd) {
     }
 
     /** @return the number of workers */
@@ -70,8 +72,15 @@ public final class ForwarderHandover {
             throw new UnsupportedOperationException("the nio transport cannot hand its sockets over");
         }
         List<ListenerSocket> sockets = new ArrayList<>();
+        Set<Channel> extras = new java.util.HashSet<>(forwarder.listenerSet().extras());
         for (Channel channel : allListenerChannels()) {
-            sockets.add(new ListenerSocket((InetSocketAddress) channel.localAddress(),
+            int worker = -1;
+            for (Worker candidate : forwarder.workers()) {
+                if (!extras.contains(channel) && candidate.eventLoop() == channel.eventLoop()) {
+                    worker = candidate.index();
+                }
+            }
+            sockets.add(new ListenerSocket((InetSocketAddress) channel.localAddress(), worker,
                     ((io.netty.channel.unix.UnixChannel) channel).fd().intValue()));
         }
         return sockets;

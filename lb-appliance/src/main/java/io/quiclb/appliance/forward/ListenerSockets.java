@@ -276,7 +276,7 @@ final class ListenerSockets implements Destinations {
      */
     private Channel openListener(Worker worker, InetSocketAddress address, ListenerHandler handler, boolean wildcard)
             throws Exception {
-        return openListener(worker, address, inherited.take(address), handler, wildcard);
+        return openListener(worker, address, inherited.take(address, worker.index()), handler, wildcard);
     }
 
     /** @param fd an inherited socket bound to {@code address} to adopt, or null to bind a new one */

@@ -140,6 +140,28 @@ final class UpstreamPorts {
         return true;
     }
 
+    /**
+     * After a takeover: every place on the adopted ports that no flow handed over holds starts cooling for each
+     * target, since the appliance taken over may have given it back moments ago and the target's late replies to
+     * that flow may still come (the cooling itself is not handed over).
+     *
+     * @param targets the targets of the route table in force
+     */
+    void coolAdopted(java.util.Collection<InetSocketAddress> targets) {
+        for (InetSocketAddress target : targets) {
+            TargetPorts inUse = target(target, 0);
+            if (inUse == null) {
+                continue;
+            }
+            Family family = target.getAddress() instanceof Inet6Address ? ipv6 : ipv4;
+            for (int place = 0; place < family.size; place++) {
+                if (!inUse.isSet(place)) {
+                    inUse.cool(place);
+                }
+            }
+        }
+    }
+
     /** @return the port numbered {@code port} ({@link UpstreamPort#index}), or null when none is open there */
     UpstreamPort port(int port) {
         Family family = (port & 1) == 1 ? ipv6 : ipv4;
@@ -424,6 +446,10 @@ final class UpstreamPorts {
             if (i >>> 6 < bits.length) {
                 bits[i >>> 6] &= ~(1L << i);
             }
+            cool(i);
+        }
+
+        void cool(int i) {
             coolingNow = grown(coolingNow, i);
             coolingNow[i >>> 6] |= 1L << i;
         }

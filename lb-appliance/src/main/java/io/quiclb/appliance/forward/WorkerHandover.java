@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * One worker's part in a takeover: the old appliance's worker stops reading its upstream sockets and describes its
  * flows and sockets ({@link #export}); the new appliance's worker of the same index adopts those sockets at the same
  * places and rebuilds the flows on them ({@link #adopt}), recording each flow's 4-tuple in the §4.2 4-tuple table
- * (draft-21 §4.2 step 4), so a connection whose CIDs the load balancer cannot route keeps its server.
+ * (draft-21 §4.2 step 4), so a connection whose CIDs the load balancer cannot route keeps its server. The free places
+ * on the adopted sockets start cooling ({@link UpstreamPorts#coolAdopted}).
  *
  * <p><b>Thread safety:</b> every method runs on the worker's event loop.
  */
@@ -95,6 +96,7 @@ final class WorkerHandover {
                 dropped.merge(why, 1, Integer::sum);
             }
         }
+        worker.upstreamPorts().coolAdopted(Forwarder.targets(table));
         return new Adopted(flows, ports.size(), dropped);
     }
 }

@@ -10,8 +10,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * <pre>
  * new → old   TAKEOVER 2 {pid}         refused unless the new process runs as the old one's user or root, and
  *                                     speaks this version (2: listeners, then flows)
- * old → new   SOCKETS {json}          its pid, workers, listeners as bound, every listener socket's address in
- *             (or REFUSED {reason})   descriptor order; the old one froze its control plane, released the state file
+ * old → new   SOCKETS {json}          its pid, workers, listeners as bound, every listener socket's address and
+ *             (or REFUSED {reason})   the worker reading it, in descriptor order; the old one froze its control
+ *                                     plane and released the state file
  * new → old   SEND                    the new one now reads descriptors
  * old → new   N descriptors           one per listener socket (SCM_RIGHTS), in the order of SOCKETS
  *                                     (the new one starts; it does not read the inherited listeners yet)

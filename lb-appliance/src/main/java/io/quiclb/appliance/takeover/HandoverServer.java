@@ -275,12 +275,15 @@ public final class HandoverServer implements AutoCloseable {
             message.put("workers", offer.workers());
             message.put("listeners", offer.listeners().stream().map(HandoverServer::text).toList());
             List<String> addresses = new ArrayList<>();
+            List<Integer> readers = new ArrayList<>();
             List<Integer> fds = new ArrayList<>();
             offer.sockets().forEach(socket -> {
                 addresses.add(text(socket.address()));
+                readers.add(socket.worker());
                 fds.add(socket.fd());
             });
             message.put("sockets", addresses);
+            message.put("socketWorkers", readers);
             toSend = fds;
             send(ctx, HandoverProtocol.SOCKETS + json.writeValueAsString(message));
             LOG.info("takeover: pid {} asks; control plane frozen, {} listener socket(s) offered", pid, fds.size());

@@ -145,10 +145,16 @@ public final class TakeoverClient {
             offer.get("listeners").forEach(l -> listeners.add(HostPort.parse(l.asText()).resolve()));
             List<InetSocketAddress> addresses = new ArrayList<>();
             offer.get("sockets").forEach(a -> addresses.add(HostPort.parse(a.asText()).resolve()));
+            List<Integer> readers = new ArrayList<>();
+            offer.path("socketWorkers").forEach(w -> readers.add(w.asInt()));
+            if (readers.size() != addresses.size()) {
+                throw new IOException("the running appliance named the workers of " + readers.size() + " of "
+                        + addresses.size() + " sockets");
+            }
             List<Integer> fds = receiveDescriptors(addresses.size(), "listener");
-            Map<InetSocketAddress, List<Integer>> received = new LinkedHashMap<>();
+            List<InheritedSockets.Inherited> received = new ArrayList<>();
             for (int i = 0; i < addresses.size(); i++) {
-                received.computeIfAbsent(addresses.get(i), a -> new ArrayList<>()).add(fds.get(i));
+                received.add(new InheritedSockets.Inherited(addresses.get(i), readers.get(i), fds.get(i)));
             }
             sockets = new InheritedSockets(received);
         }
