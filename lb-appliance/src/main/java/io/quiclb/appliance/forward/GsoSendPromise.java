@@ -12,7 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The promise of one UDP GSO send, and its own listener. It holds a reference to the gathered buffer until the send
- * completes: on success it lets go; on failure the worker decides ({@link Worker#onGsoSendFailed}) whether the
+ * completes: on success it lets go; on failure the worker decides ({@link Worker#onGsoSendFailed}, {@link GsoRefusals}) whether the
  * datagrams are sent again one by one ({@link #resendOneByOne}) or dropped. One object per send of two or more
  * datagrams; sends of one datagram keep the void promise.
  *

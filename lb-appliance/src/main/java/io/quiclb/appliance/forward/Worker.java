@@ -42,11 +42,6 @@ final class Worker {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
     /** Internal errors logged with their stack trace; later ones are only counted. */
     private static final int LOGGED_INTERNAL_ERRORS = 10;
-    /** errno values with which the kernel refuses a UDP GSO send as a whole (the batch, not its datagrams). */
-    private static final int EIO = 5;
-    private static final int EINVAL = 22;
-    private static final int EMSGSIZE = 90;
-    private static final int LOG_GSO_OTHER = 0;
     private static final int LOG_TABLE_FULL = 1;
     private static final int LOG_SEND = 2;
     private static final int LOG_RECEIVE = 3;
@@ -62,6 +57,7 @@ final class Worker {
     private final WorkerCounters counters = new WorkerCounters();
     private final FlowTable flows;
     private final IntervalLog pacing = new IntervalLog(5);
+    private final GsoRefusals gsoRefusals;
     private final long unconfirmedIdleNanos;
     private final long confirmedIdleNanos;
     private final long tupleRefreshNanos;
@@ -97,6 +93,7 @@ final class Worker {
         this.tupleRefreshNanos = shared.confirmedIdleNanos() / 4;
         this.maxDatagramSize = shared.maxDatagramSize();
         this.ownPorts = shared.ownPorts();
+        this.gsoRefusals = new GsoRefusals(index, ports, flows, counters, pacing);
     }
 
     /**
@@ -323,49 +320,11 @@ final class Worker {
         portWritten(flow.port);
     }
 
-    /**
-     * A GSO send failed. When the kernel refused the batch rather than its datagrams (EMSGSIZE or EINVAL: the path
-     * cannot take the segment size, e.g. a smaller MTU; EIO: the device cannot segment), the datagrams are sent
-     * again one by one, and GSO is turned off where the cause lies: for the target (path) or for this worker
-     * (device); each said once. Any other error drops the datagrams, counted.
-     *
-     * @param promise the send's promise, holding the gathered buffer (released here)
-     * @param cause   why it failed
-     */
+    /** A GSO send failed: the kernel refused the batch or its datagrams ({@link GsoRefusals}). */
     void onGsoSendFailed(GsoSendPromise promise, Throwable cause) {
-        final int errno = promise.errno(cause);
-        if (errno == EMSGSIZE || errno == EINVAL) {
-            if (!ports.gsoRefused(promise.target())) {
-                ports.refuseGso(promise.target());
-                flows.forEach(flow -> {
-                    if (flow.target.equals(promise.target())) {
-                        flow.gso = false;
-                    }
-                });
-                LOG.warn("forwarder worker {}: the kernel refused a UDP GSO send of {}-octet datagrams to {} ({}): the"
-                        + " path cannot carry them as one batch; datagrams to {} go one by one from now on, none was"
-                        + " lost (check the MTU on the way to the server, or set forwarder.gso: false)", index,
-                        promise.segmentSize(), promise.target(), cause.getMessage(), promise.target());
-            }
-        } else if (errno == EIO) {
-            if (gso) {
-                gso = false;
-                LOG.warn("forwarder worker {}: the kernel refused a UDP GSO send ({}): the device cannot segment;"
-                        + " this worker sends datagrams one by one from now on, none was lost (set forwarder.gso:"
-                        + " false to skip GSO)", index, cause.getMessage());
-            }
-        } else {
-            counters.add(ForwarderCounter.DROPPED_SEND_FAILED, promise.segments());
-            long times = pacing.due(LOG_GSO_OTHER, now);
-            if (times > 0) {
-                LOG.warn("forwarder worker {}: {} GSO send(s) failed; their datagrams were dropped (latest: {})",
-                        index, times, cause.getMessage());
-            }
-            promise.releaseBuffer();
-            return;
+        if (!gsoRefusals.onFailed(promise, cause, gso, now)) {
+            gso = false;
         }
-        counters.increment(ForwarderCounter.GSO_REFUSED);
-        promise.resendOneByOne();
     }
 
     /** A reply arrived at an upstream port. Takes ownership of {@code reply}. */
