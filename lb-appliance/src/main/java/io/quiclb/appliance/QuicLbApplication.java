@@ -48,6 +48,7 @@ import io.quiclb.appliance.startup.ReadyLine;
 import io.quiclb.appliance.startup.ServeCommand;
 import io.quiclb.appliance.startup.StartupFailure;
 import io.quiclb.appliance.startup.TakeoverCommand;
+import io.quiclb.appliance.store.EtcdStateStore;
 import io.quiclb.appliance.takeover.TakeoverClient;
 import io.quiclb.appliance.systemd.SystemdNotifier;
 import io.quiclb.appliance.takeover.ReusePortServerFactory;
@@ -121,10 +122,25 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         RoutingState seeds = new RoutingState(configuration.getQuicLb().configs(), configuration.getServers(),
                 Set.of());
         RoutingState initial;
+        EtcdStateStore fleet = null;
+        long initialRevision = 0;
         try {
-            initial = InitialState.of(store, seeds, OwnAddresses.of(settings.listeners()));
-        } catch (IllegalStateException e) {
-            throw new StartupFailure(e.getMessage(), e);
+            if (configuration.getStore().etcd()) {
+                fleet = EtcdStateStore.connect(configuration.getStore());
+                EtcdStateStore.Stored stored = fleet.loadOrSeed(seeds);
+                initial = InitialState.validated(stored.state(), OwnAddresses.of(settings.listeners()),
+                        fleet.describe() + " revision " + stored.revision());
+                initialRevision = stored.revision();
+            } else {
+                initial = InitialState.of(store, seeds, OwnAddresses.of(settings.listeners()));
+            }
+        } catch (IllegalStateException | java.io.IOException e) {
+            if (fleet != null) {
+                fleet.close();
+            }
+            throw new StartupFailure((configuration.getStore().etcd() ? "store: " : "") + e.getMessage()
+                    + (e instanceof java.io.IOException ? " (an appliance of a fleet starts only with the fleet's"
+                    + " state: start etcd, or check store.endpoints)" : ""), e);
         }
         RoutingService routing = new RoutingService(workers, initial);
         routing.setPanicThreshold(configuration.getHealth().panicThreshold());
@@ -149,12 +165,28 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(AuditHistory.LOGGER))
                     .setLevel(ch.qos.logback.classic.Level.INFO);
         }
-        ControlPlane control = ControlPlane.of(routing, store, initial, () -> {
+        EtcdStateStore shared = fleet;
+        ControlPlane control = ControlPlane.of(routing, shared != null ? shared : store, initial, () -> {
             ForwarderMetrics.syncServers(environment.metrics(), routing);
             forwarder.prepareWorkers();
         }, () -> forwarder.isBound() ? OwnAddresses.ofBound(forwarder.boundAddresses())
                 : OwnAddresses.of(settings.listeners()),
                 new ChangeGuard(traffic, settings.flowIdleTimeout().toNanoseconds()), audit);
+        control.startAt(initialRevision);
+        long startRevision = initialRevision;
+        if (shared != null) {
+            environment.lifecycle().manage(new Managed() {
+                @Override
+                public void start() {
+                    shared.follow(control, startRevision);
+                }
+
+                @Override
+                public void stop() {
+                    shared.close();
+                }
+            });
+        }
         environment.lifecycle().manage(forwarder);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -188,7 +220,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         environment.jersey().register(new ConfigResource(control, routing, json));
         environment.jersey().register(new ServerResource(control, routing, json));
         environment.jersey().register(new WhoamiResource(routing));
-        environment.jersey().register(new StatsResource(forwarder, routing));
+        environment.jersey().register(new StatsResource(forwarder, routing, control::revision));
         environment.jersey().register(new AuditResource(audit));
         environment.jersey().register(new io.quiclb.appliance.openapi.OpenApiDocumentResource());
         if (api.adminToken() == null) {

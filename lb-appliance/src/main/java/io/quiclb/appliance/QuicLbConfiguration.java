@@ -8,6 +8,7 @@ import io.quiclb.appliance.config.ApiSettings;
 import io.quiclb.appliance.config.ConsistentRouting;
 import io.quiclb.appliance.config.ForwarderSettings;
 import io.quiclb.appliance.config.DemoSettings;
+import io.quiclb.appliance.config.StoreSettings;
 import io.quiclb.appliance.config.HealthSettings;
 import io.quiclb.appliance.config.QuicLbSettings;
 import io.quiclb.appliance.config.ServerEntry;
@@ -56,6 +57,10 @@ public class QuicLbConfiguration extends Configuration {
     @NotNull
     private DemoSettings demo = DemoSettings.defaults();
 
+    @Valid
+    @NotNull
+    private StoreSettings store = StoreSettings.defaults();
+
     /**
      * Without a {@code server} section the HTTP API and admin pages listen on {@code 127.0.0.1:8080} only (API at
      * {@code /api/v1}, admin pages at {@code /admin}), not on every address as Dropwizard's default would.
@@ -70,6 +75,18 @@ public class QuicLbConfiguration extends Configuration {
         server.setApplicationContextPath("/");
         server.setAdminContextPath("/admin");
         setServerFactory(server);
+    }
+
+    /** @return the store section */
+    @JsonProperty
+    public StoreSettings getStore() {
+        return store;
+    }
+
+    /** @param store the store section */
+    @JsonProperty
+    public void setStore(StoreSettings store) {
+        this.store = store;
     }
 
     /** @return the demo section */

@@ -18,8 +18,11 @@ import java.util.Map;
  * @param capacity         the limits in force: flows, handshakes, sockets
  * @param panic            whether first flights go to every non-draining server because too few answer health
  *                         probes ({@code health.panicThreshold})
+ * @param revision         the revision of the routing state in force in its store ({@code store}): etcd's, so the
+ *                         appliances of a fleet can be compared; with the state file, the writes since startup
  */
 public record StatsView(Map<String, Long> counters, Map<Integer, Long> perConfig, Map<String, Long> perServer,
                         List<Map<String, Long>> perWorker, long flows, long flowsUnconfirmed, long flowsConfirmed,
-                        long handshakes, long upstreamSockets, Map<String, Long> capacity, boolean panic) {
+                        long handshakes, long upstreamSockets, Map<String, Long> capacity, boolean panic,
+                        long revision) {
 }

@@ -36,7 +36,9 @@ public final class ControlPlane {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
     private final RoutingService routing;
-    private final StateStore store;
+    private final StateBackend store;
+    /** The revision of {@link #state} in the store (a shared store's; the state file counts its own writes). */
+    private long revision;
     private final Runnable onChange;
     private final Supplier<OwnAddresses> own;
     private final ChangeGuard guard;
@@ -46,7 +48,7 @@ public final class ControlPlane {
     private final Set<InetSocketAddress> downSockets = new HashSet<>();
     private String frozen;
 
-    private ControlPlane(RoutingService routing, StateStore store, RoutingState state, Runnable onChange,
+    private ControlPlane(RoutingService routing, StateBackend store, RoutingState state, Runnable onChange,
                          Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
         this.routing = routing;
         this.store = store;
@@ -61,19 +63,19 @@ public final class ControlPlane {
      * A control plane without loop checks, change guard or audit history (tests of the data plane).
      *
      * @param routing  the routing service, already built from {@code state}
-     * @param store    the state file
+     * @param store    where accepted changes are kept: the state file, or the fleet store
      * @param state    the state in force
      * @param onChange called after every published change (e.g. to resync per-server metrics)
      * @return a control plane
      */
-    public static ControlPlane of(RoutingService routing, StateStore store, RoutingState state, Runnable onChange) {
+    public static ControlPlane of(RoutingService routing, StateBackend store, RoutingState state, Runnable onChange) {
         return of(routing, store, state, onChange, () -> OwnAddresses.NONE,
                 new ChangeGuard(TrafficRecency.NONE, 0), new AuditHistory(1, java.time.Clock.systemUTC()));
     }
 
     /**
      * @param routing  the routing service, already built from {@code state}
-     * @param store    the state file
+     * @param store    where accepted changes are kept: the state file, or the fleet store
      * @param state    the state in force
      * @param onChange called after every published change (e.g. to resync per-server metrics)
      * @param own      the appliance's listeners, which no server may be
@@ -81,7 +83,7 @@ public final class ControlPlane {
      * @param audit    where accepted changes are recorded
      * @return a control plane
      */
-    public static ControlPlane of(RoutingService routing, StateStore store, RoutingState state, Runnable onChange,
+    public static ControlPlane of(RoutingService routing, StateBackend store, RoutingState state, Runnable onChange,
                                   Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
         return new ControlPlane(routing, store, state, onChange, own, guard, audit);
     }
@@ -89,6 +91,50 @@ public final class ControlPlane {
     /** @return the state in force */
     public synchronized RoutingState state() {
         return state;
+    }
+
+    /** @return the revision of the state in force, in its store */
+    public synchronized long revision() {
+        return revision;
+    }
+
+    /**
+     * Before the first change: the revision the initial state has in a shared store.
+     *
+     * @param revision its revision
+     */
+    public synchronized void startAt(long revision) {
+        this.revision = revision;
+    }
+
+    /**
+     * A state another appliance of the fleet wrote to the shared store: published as one route-table swap if it is
+     * newer than the state in force (a revision seen before, this appliance's own write included, changes nothing).
+     * It was validated by the appliance that wrote it; what this appliance finds wrong with it (a server at one of
+     * its own listeners) is logged, and it is applied all the same, so the fleet routes alike.
+     *
+     * @param stored   the revision
+     * @param next     the state at that revision
+     * @return whether it was applied
+     */
+    public synchronized boolean applyStored(long stored, RoutingState next) {
+        if (stored <= revision) {
+            return false;
+        }
+        List<String> problems = RoutingConfigCheck.check(new QuicLbSettings(next.configs()), next.servers(), own.get())
+                .stream().map(io.quiclb.appliance.config.Problem::inApi).toList();
+        if (!problems.isEmpty()) {
+            LOG.error("{} revision {}: this appliance finds problems with it, and applies it all the same so the"
+                    + " fleet routes alike: {}", store.describe(), stored, String.join("; ", problems));
+        }
+        down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
+        routing.publish(next, down, downSockets);
+        state = next;
+        revision = stored;
+        onChange.run();
+        LOG.info("{}: applied revision {} ({} config(s), {} server(s))", store.describe(), stored,
+                next.configs().size(), next.servers().size());
+        return true;
     }
 
     /**
@@ -380,13 +426,18 @@ public final class ControlPlane {
         if (change.dryRun()) {
             return new ChangeResult(next, false, breaks);
         }
+        long written;
         try {
-            store.save(next);
+            written = store.write(revision, next);
         } catch (IOException e) {
-            LOG.error("state file {} could not be written; the change was not applied", store.file(), e);
-            throw new ApiException(ApiException.UNAVAILABLE,
-                    List.of("state file could not be written; nothing changed: " + e.getMessage()));
+            LOG.error("{} could not be written; the change was not applied", store.describe(), e);
+            throw new ApiException(ApiException.UNAVAILABLE, List.of(e.getMessage()));
+        } catch (StaleRevisionException e) {
+            throw new ApiException(ApiException.CONFLICT, List.of("revision: the fleet's state changed since this"
+                    + " appliance read it (" + e.getMessage() + "); nothing changed: repeat the request once"
+                    + " the appliance has applied it (GET /api/v1/stats shows the revision)"));
         }
+        revision = written;
         RoutingState before = state;
         down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
         routing.publish(next, down, downSockets);

@@ -71,6 +71,23 @@ public final class InitialState {
     }
 
     /**
+     * @param state  a stored state
+     * @param own    the appliance's listeners, which no server may be
+     * @param source where it is stored, for the message
+     * @return the state, when it is valid
+     * @throws IllegalStateException naming the source and every problem when it is not
+     */
+    public static RoutingState validated(RoutingState state, OwnAddresses own, String source) {
+        List<String> problems = RoutingConfigCheck.check(new QuicLbSettings(state.configs()), state.servers(), own)
+                .stream().map(Problem::inApi).toList();
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(source + " is not a valid state for this appliance: "
+                    + String.join("; ", problems));
+        }
+        return state;
+    }
+
+    /**
      * @param seeds  config.yml's quicLb and servers
      * @param stored the state file's
      * @return each config ID and server name on which they differ, e.g. {@code servers/s2: only in config.yml}

@@ -41,7 +41,7 @@ import java.util.TreeSet;
  * <p><b>Thread safety:</b> not thread-safe; the {@link ControlPlane} serializes every use ({@link #lock} and
  * {@link #unlock} synchronize on this object).
  */
-public final class StateStore {
+public final class StateStore implements StateBackend {
     private static final int FORMAT = 1;
 
     private final Path file;
@@ -125,6 +125,55 @@ public final class StateStore {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IllegalStateException("state file " + file + " is not a valid state: " + e.getMessage()
                     + " (fix or move it away; it is never replaced automatically)", e);
+        }
+    }
+
+    /**
+     * Writes the state durably; this appliance is its only writer, so the revision only counts writes.
+     *
+     * @return {@code expected + 1}
+     */
+    @Override
+    public long write(long expected, RoutingState next) throws IOException {
+        try {
+            save(next);
+        } catch (IOException e) {
+            throw new IOException("state file " + file + " could not be written; nothing changed: " + e.getMessage(),
+                    e);
+        }
+        return expected + 1;
+    }
+
+    @Override
+    public String describe() {
+        return "state file " + file;
+    }
+
+    /**
+     * @param state a state
+     * @return its JSON form, as the state file holds it (keys in hex: a secret)
+     */
+    public static byte[] toJson(RoutingState state) {
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(StoredState.of(state));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("state cannot be serialized", e);
+        }
+    }
+
+    /**
+     * @param json   a state's JSON form ({@link #toJson})
+     * @param source where it came from, for the message
+     * @return the state
+     * @throws IllegalStateException naming the source and the problem when it is not a valid state
+     */
+    public static RoutingState fromJson(byte[] json, String source) {
+        try {
+            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).readValue(json, StoredState.class)
+                    .toState();
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            throw new IllegalStateException(source + " is not a valid state: " + e.getMessage(), e);
         }
     }
 

@@ -28,14 +28,17 @@ import java.util.TreeMap;
 public final class StatsResource {
     private final Forwarder forwarder;
     private final RoutingService routing;
+    private final java.util.function.LongSupplier revision;
 
     /**
      * @param forwarder the forwarder
      * @param routing   the routing service, for the servers in force
+     * @param revision  the revision of the routing state in force ({@code ControlPlane::revision})
      */
-    public StatsResource(Forwarder forwarder, RoutingService routing) {
+    public StatsResource(Forwarder forwarder, RoutingService routing, java.util.function.LongSupplier revision) {
         this.forwarder = forwarder;
         this.routing = routing;
+        this.revision = revision;
     }
 
     /** @return the counters */
@@ -72,6 +75,6 @@ public final class StatsResource {
         return new StatsView(counters, perConfig, perServer, perWorker, forwarder.flows(),
                 forwarder.totalGauge(WorkerCounters.UNCONFIRMED_FLOWS),
                 forwarder.totalGauge(WorkerCounters.CONFIRMED_FLOWS), forwarder.handshakes(),
-                forwarder.upstreamSockets(), limits, routing.current().panic());
+                forwarder.upstreamSockets(), limits, routing.current().panic(), revision.getAsLong());
     }
 }

@@ -168,6 +168,30 @@ class ConfigurationLoadingTest {
     }
 
     @Test
+    void shouldRejectABadStoreSectionNamingTheKey() throws Exception {
+        assertRejected("store: {type: consul}\n", "store", "store.type must be file or etcd: type=consul");
+        assertRejected("store: {type: etcd}\n", "store", "store.endpoints: etcd needs at least one client URL");
+        assertRejected("store: {type: etcd, endpoints: ['https://10.0.0.1:2379']}\n", "store",
+                "store.endpoints[0] must be http://host:port (TLS to etcd is not supported yet): https://10.0.0.1:2379");
+        assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], prefix: quiclb/}\n", "store",
+                "store.prefix must start with / and not end with one, e.g. /quiclb: prefix=quiclb/");
+        assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], password: s3cret-pw}\n", "store",
+                "store.username and store.password go together: password without username");
+        assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], requestTimeout: 10ms}\n",
+                "store.requestTimeout", "must be greater than or equal to 100 MILLISECONDS");
+        String message = assertThrows(ConfigurationException.class, () -> load("store: {type: etcd, endpoints:"
+                + " ['http://10.0.0.1:2379'], password: s3cret-pw}\n")).getMessage();
+        assertFalse(message.contains("s3cret-pw"), message);
+        StoreSettings store = load("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], username: lb,"
+                + " password: s3cret-pw}\n").getStore();
+        assertTrue(store.etcd());
+        assertEquals("/quiclb", store.prefix());
+        assertEquals("store{type=etcd, endpoints=[http://10.0.0.1:2379], prefix=/quiclb, username=lb,"
+                + " password=***}", store.toString());
+        assertFalse(load("servers: []\n").getStore().etcd(), "the state file by default");
+    }
+
+    @Test
     void shouldNeverPrintAMalformedKey() {
         String malformed = KEY.substring(0, 30);
         String message = assertThrows(ConfigurationException.class, () -> load("quicLb:\n  configs:\n"

@@ -1,0 +1,96 @@
+package io.quiclb.appliance.config;
+
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDuration;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code store} section: where the routing state (configs, servers, drain state) lives. {@code file}, the
+ * default, is this appliance's own state file ({@code api.stateFile}); {@code etcd} is a store that every appliance
+ * of a fleet shares, so they all route alike: each API write is one compare-and-swap on the state's revision, and
+ * every appliance applies each revision as it is written (draft-21 §3, the configuration agent's job).
+ *
+ * <p><b>Thread safety:</b> immutable.
+ *
+ * @param type           {@code file} (default) or {@code etcd}
+ * @param endpoints      etcd's client URLs ({@code http://host:port}); at least one with {@code etcd}
+ * @param prefix         the key prefix the fleet's state lives under (default {@code /quiclb}); one per fleet
+ * @param username       etcd user, with {@code password}; none by default
+ * @param password       etcd password (from the environment: {@code ${QUICLB_ETCD_PASSWORD}}); never printed
+ * @param requestTimeout how long one etcd request may take before a write answers 503 (default 2s, 100ms–30s)
+ * @param reconcileEvery how often an appliance checks that it applied the latest revision, whatever its watch said
+ *                       (default 5s, 1s–1m)
+ */
+public record StoreSettings(
+        String type,
+        List<String> endpoints,
+        String prefix,
+        String username,
+        String password,
+        @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS) @MaxDuration(value = 30, unit = TimeUnit.SECONDS)
+        Duration requestTimeout,
+        @MinDuration(value = 1, unit = TimeUnit.SECONDS) @MaxDuration(value = 60, unit = TimeUnit.SECONDS)
+        Duration reconcileEvery) {
+    /** The state file of this appliance. */
+    public static final String FILE = "file";
+    /** etcd, shared by a fleet. */
+    public static final String ETCD = "etcd";
+
+    /** Fills in defaults and checks the rules that tie keys together. */
+    public StoreSettings {
+        type = type == null ? FILE : type.toLowerCase(Locale.ROOT);
+        endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        prefix = prefix == null ? "/quiclb" : prefix;
+        requestTimeout = requestTimeout == null ? Duration.seconds(2) : requestTimeout;
+        reconcileEvery = reconcileEvery == null ? Duration.seconds(5) : reconcileEvery;
+        if (!type.equals(FILE) && !type.equals(ETCD)) {
+            throw new IllegalArgumentException("store.type must be file or etcd: type=" + type);
+        }
+        if (type.equals(ETCD) && endpoints.isEmpty()) {
+            throw new IllegalArgumentException("store.endpoints: etcd needs at least one client URL, e.g."
+                    + " http://127.0.0.1:2379");
+        }
+        for (int i = 0; i < endpoints.size(); i++) {
+            String endpoint = endpoints.get(i);
+            URI uri;
+            try {
+                uri = URI.create(endpoint);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("store.endpoints[" + i + "] is not a URL: " + endpoint);
+            }
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1) {
+                throw new IllegalArgumentException("store.endpoints[" + i + "] must be http://host:port (TLS to etcd"
+                        + " is not supported yet): " + endpoint);
+            }
+        }
+        if (!prefix.startsWith("/") || prefix.endsWith("/") || prefix.contains("//")) {
+            throw new IllegalArgumentException("store.prefix must start with / and not end with one, e.g. /quiclb:"
+                    + " prefix=" + prefix);
+        }
+        if ((username == null) != (password == null)) {
+            throw new IllegalArgumentException("store.username and store.password go together: "
+                    + (username == null ? "password without username" : "username without password"));
+        }
+    }
+
+    /** @return every default: the state file */
+    public static StoreSettings defaults() {
+        return new StoreSettings(null, null, null, null, null, null, null);
+    }
+
+    /** @return whether the state lives in etcd */
+    public boolean etcd() {
+        return type.equals(ETCD);
+    }
+
+    /** @return the settings as a line for the log: no password */
+    @Override
+    public String toString() {
+        return "store{type=" + type + ", endpoints=" + endpoints + ", prefix=" + prefix
+                + (username == null ? "" : ", username=" + username + ", password=***") + "}";
+    }
+}

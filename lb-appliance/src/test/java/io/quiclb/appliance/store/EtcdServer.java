@@ -1,0 +1,120 @@
+package io.quiclb.appliance.store;
+
+import io.quiclb.appliance.Prerequisites;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real etcd (Debian's {@code etcd-server}) for tests: one member on two free loopback ports with a data directory
+ * of the test's, started and waited for ({@code /health}), stopped by its PID, and started again on the same ports
+ * and data.
+ */
+final class EtcdServer implements AutoCloseable {
+    private static final Path ETCD = Path.of("/usr/bin/etcd");
+
+    private final Path data;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path log;
+    private Process process;
+
+    EtcdServer(Path directory) throws IOException {
+        Prerequisites.require(Files.isExecutable(ETCD), "a real etcd: apt-get install etcd-server");
+        this.data = directory.resolve("etcd-data");
+        this.log = directory.resolve("etcd.log");
+        this.clientPort = freePort();
+        this.peerPort = freePort();
+        start();
+    }
+
+    /** @return the client URL, {@code http://127.0.0.1:port} */
+    String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    /** Starts it (again) and waits up to 20 s for it to report healthy. */
+    void start() throws IOException {
+        process = new ProcessBuilder(ETCD.toString(), "--name", "test", "--data-dir", data.toString(),
+                "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-cluster", "test=http://127.0.0.1:" + peerPort)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                        .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.body().contains("\"health\":\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            sleep(100);
+        }
+        stop();
+        throw new IOException("etcd did not become healthy in 20 s:\n" + String.join("\n", lastLines()));
+    }
+
+    /** Stops it by its PID (SIGTERM, then SIGKILL after 10 s). */
+    void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private List<String> lastLines() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return lines.subList(Math.max(0, lines.size() - 20), lines.size());
+        } catch (IOException e) {
+            return List.of("(no log: " + e.getMessage() + ")");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
