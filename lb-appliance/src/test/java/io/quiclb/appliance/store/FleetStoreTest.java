@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.util.Duration;
@@ -77,11 +76,71 @@ class FleetStoreTest {
                 long changed = System.nanoTime();
                 assertEquals(200, call(fleet.get(0), "PATCH", "/api/v1/servers/echo",
                         "{\"serverIds\":{\"0\":\"0b01\",\"1\":\"0c01\"}}").statusCode());
+                long written = revision(fleet.get(0));
                 for (int i = 1; i < 3; i++) {
+                    DropwizardTestSupport<QuicLbConfiguration> app = fleet.get(i);
+                    assertTrue(until(() -> revision(app) >= written), "appliance " + i + " applies the revision");
+                    System.out.printf("appliance %d applied the change %d ms after the write%n", i,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - changed));
                     InetSocketAddress listener = listeners.get(i);
                     assertTrue(until(() -> echoed(listener, CONFIG1, "0c01")), "appliance " + i + " routes config 1");
-                    System.out.printf("appliance %d routed the new config %d ms after the write%n", i,
-                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - changed));
+                }
+
+                // The fleet view: three live appliances, none lagging.
+                assertTrue(until(() -> call(fleet.get(1), "GET", "/api/v1/fleet", null).body()
+                        .matches(".*\"id\":\"a\".*\"id\":\"b\".*\"id\":\"c\".*")), "every appliance registered");
+                assertTrue(until(() -> !call(fleet.get(1), "GET", "/api/v1/fleet", null).body()
+                        .contains("\"lagging\":true")), "none lags");
+
+                // A rotation while one appliance lags (an entry that applied an old revision): the encoder endpoint
+                // offers the new config only once it has caught up (draft-21 §3.1).
+                try (io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder().endpoints(etcd.endpoint()).build()) {
+                    long revision = revision(fleet.get(0));
+                    long lease = client.getLeaseClient().grant(60).get(5, TimeUnit.SECONDS).getID();
+                    lagging(client, lease, revision);
+                    assertEquals(200, call(fleet.get(0), "PUT", "/api/v1/configs/2", "{\"serverIdLength\":2,"
+                            + "\"nonceLength\":6,\"key\":\"00112233445566778899aabbccddeeff\"}").statusCode());
+                    assertEquals(200, call(fleet.get(0), "PATCH", "/api/v1/servers/echo",
+                            "{\"serverIds\":{\"2\":\"0e01\"}}").statusCode());
+                    for (DropwizardTestSupport<QuicLbConfiguration> app : fleet) {
+                        assertTrue(until(() -> revision(app) == revision(fleet.get(0))), "every real one applied it");
+                    }
+                    assertTrue(call(fleet.get(1), "GET", "/api/v1/fleet", null).body()
+                            .matches(".*\"id\":\"lagging\"[^}]*\"lagging\":true.*"), "the lagging one shows");
+                    assertEquals(List.of(0, 1), configIds(call(fleet.get(2), "GET", "/api/v1/servers/echo/encoder",
+                            null).body()), "config 2 withheld while an appliance has not applied it");
+                    lagging(client, lease, revision(fleet.get(0)));
+                    // The real appliances report the revision they applied within a second.
+                    assertTrue(until(() -> configIds(call(fleet.get(2), "GET", "/api/v1/servers/echo/encoder", null)
+                            .body()).equals(List.of(0, 1, 2))), "offered once every appliance applied it");
+                    client.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+                }
+
+                // A server registers through B: it gets the lowest free server ID in every config, and its CIDs
+                // route on A and C.
+                try (Echo registered = new Echo()) {
+                    HttpResponse<String> reply = call(fleet.get(1), "POST", "/api/v1/servers", "{\"name\":\"reg\","
+                            + "\"address\":\"127.0.0.1:" + registered.port() + "\",\"probe\":\"none\"}");
+                    assertEquals(201, reply.statusCode(), reply.body());
+                    for (String id : List.of("\"0\":\"0001\"", "\"1\":\"0001\"", "\"2\":\"0001\"")) {
+                        assertTrue(reply.body().contains(id), "the lowest free server ID in every config: "
+                                + reply.body());
+                    }
+                    HttpResponse<String> second = call(fleet.get(2), "POST", "/api/v1/servers", "{\"name\":\"reg2\","
+                            + "\"address\":\"127.0.0.1:7\",\"probe\":\"none\"}");
+                    if (second.statusCode() == 409) { // C had not applied B's registration yet: register again
+                        assertTrue(until(() -> revision(fleet.get(2)) == revision(fleet.get(1))));
+                        second = call(fleet.get(2), "POST", "/api/v1/servers", "{\"name\":\"reg2\","
+                                + "\"address\":\"127.0.0.1:7\",\"probe\":\"none\"}");
+                    }
+                    assertEquals(201, second.statusCode(), second.body());
+                    assertTrue(second.body().contains("\"0\":\"0002\""), "unique: " + second.body());
+                    for (int i : new int[] {0, 2}) {
+                        InetSocketAddress listener = listeners.get(i);
+                        assertTrue(until(() -> echoed(listener, CONFIG0, "0001")), "appliance " + i
+                                + " routes the registered server");
+                    }
+                    assertTrue(registered.received() >= 2, "the registered server got the datagrams");
                 }
 
                 etcd.stop();
@@ -116,7 +175,7 @@ class FleetStoreTest {
     void shouldRefuseAWriteBasedOnAnOldRevision() throws Exception {
         try (EtcdServer etcd = new EtcdServer(directory)) {
             StoreSettings settings = new StoreSettings("etcd", List.of(etcd.endpoint()), "/race", null, null,
-                    Duration.seconds(2), Duration.seconds(5));
+                    Duration.seconds(2), Duration.seconds(5), "race");
             RoutingState seeds = new RoutingState(List.of(CONFIG0), List.of(), Set.of());
             try (EtcdStateStore a = EtcdStateStore.connect(settings); EtcdStateStore b = EtcdStateStore.connect(settings)) {
                 long read = a.loadOrSeed(seeds).revision();
@@ -132,16 +191,21 @@ class FleetStoreTest {
         }
     }
 
-    /** The API tests' config.yml with a {@code store} section for the fleet's etcd. */
+    /**
+     * The API tests' config.yml with this appliance's listener, state file and a {@code store} section, all in its
+     * own file: three appliances run at once, and {@code ConfigOverride}s (system properties) of the same keys would
+     * overwrite one another and outlive the test.
+     */
     private DropwizardTestSupport<QuicLbConfiguration> appliance(String name, EtcdServer etcd,
                                                                  InetSocketAddress listener) throws IOException {
         Path config = directory.resolve(name + ".yml");
-        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(Path.of(
-                ResourceHelpers.resourceFilePath("api-test.yml"))) + "store:\n  type: etcd\n  endpoints: [\""
-                + etcd.endpoint() + "\"]\n  prefix: /fleet\n  reconcileEvery: 1s\n");
-        return new DropwizardTestSupport<>(QuicLbApplication.class, config.toString(),
-                ConfigOverride.config("api.stateFile", directory.resolve(name + "-state.json").toString()),
-                ConfigOverride.config("forwarder.listeners[0]", "127.0.0.1:" + listener.getPort()));
+        String yaml = java.nio.file.Files.readString(Path.of(ResourceHelpers.resourceFilePath("api-test.yml")))
+                .replace("listeners: [\"127.0.0.1:0\"]", "listeners: [\"127.0.0.1:" + listener.getPort() + "\"]")
+                .replace("stateFile: will-be-overridden", "stateFile: " + directory.resolve(name + "-state.json"));
+        assertTrue(yaml.contains(":" + listener.getPort()) && yaml.contains(name + "-state.json"), yaml);
+        java.nio.file.Files.writeString(config, yaml + "store:\n  type: etcd\n  endpoints: [\"" + etcd.endpoint()
+                + "\"]\n  prefix: /fleet\n  reconcileEvery: 1s\n  applianceId: " + name + "\n");
+        return new DropwizardTestSupport<>(QuicLbApplication.class, config.toString());
     }
 
     private static ServerEntry server(String name, String serverId) {
@@ -159,6 +223,27 @@ class FleetStoreTest {
                     : "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Writes the entry of an appliance named "lagging" that applied {@code applied}. */
+    private static void lagging(io.etcd.jetcd.Client client, long lease, long applied) throws Exception {
+        client.getKVClient().put(io.etcd.jetcd.ByteSequence.from("/fleet/appliances/lagging",
+                java.nio.charset.StandardCharsets.UTF_8), io.etcd.jetcd.ByteSequence.from("{\"id\":\"lagging\","
+                + "\"version\":\"test\",\"listeners\":[],\"appliedRevision\":" + applied + "}",
+                java.nio.charset.StandardCharsets.UTF_8), io.etcd.jetcd.options.PutOption.builder().withLeaseId(lease)
+                .build()).get(5, TimeUnit.SECONDS);
+    }
+
+    private long revision(DropwizardTestSupport<QuicLbConfiguration> app) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(call(app, "GET", "/api/v1/stats", null)
+                .body()).get("revision").asLong();
+    }
+
+    private static List<Integer> configIds(String encoders) throws IOException {
+        List<Integer> ids = new ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(encoders).forEach(e -> ids.add(e.get("configId")
+                .asInt()));
+        return ids;
     }
 
     private static int status(HttpResponse<String> response) {
@@ -213,6 +298,7 @@ class FleetStoreTest {
     /** A UDP echo on 127.0.0.1, on a thread of its own, until closed. */
     private static final class Echo implements AutoCloseable {
         private final DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        private final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
         private final Thread thread;
 
         Echo() throws IOException {
@@ -222,6 +308,7 @@ class FleetStoreTest {
                     try {
                         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
                         socket.receive(packet);
+                        received.incrementAndGet();
                         socket.send(new DatagramPacket(packet.getData(), packet.getLength(),
                                 packet.getSocketAddress()));
                     } catch (IOException e) {
@@ -234,6 +321,10 @@ class FleetStoreTest {
 
         int port() {
             return socket.getLocalPort();
+        }
+
+        int received() {
+            return received.get();
         }
 
         @Override
