@@ -49,6 +49,9 @@ import io.quiclb.appliance.startup.ServeCommand;
 import io.quiclb.appliance.startup.StartupFailure;
 import io.quiclb.appliance.startup.TakeoverCommand;
 import io.quiclb.appliance.store.EtcdStateStore;
+import io.quiclb.appliance.store.FleetMembership;
+import io.quiclb.appliance.store.FleetOffers;
+import io.quiclb.appliance.resources.FleetResource;
 import io.quiclb.appliance.takeover.TakeoverClient;
 import io.quiclb.appliance.systemd.SystemdNotifier;
 import io.quiclb.appliance.takeover.ReusePortServerFactory;
@@ -173,7 +176,13 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 : OwnAddresses.of(settings.listeners()),
                 new ChangeGuard(traffic, settings.flowIdleTimeout().toNanoseconds()), audit);
         control.startAt(initialRevision);
+        control.holdDeletedConfigIds(configuration.getQuicLb().configIdReuseGrace().toMilliseconds(),
+                System::currentTimeMillis);
         long startRevision = initialRevision;
+        FleetMembership membership = shared == null ? null : new FleetMembership(shared,
+                configuration.getStore().applianceId(), () -> java.util.Map.of("version", version(),
+                        "listeners", forwarder.boundAddresses().stream().map(String::valueOf).toList()),
+                control::revision);
         if (shared != null) {
             environment.lifecycle().manage(new Managed() {
                 @Override
@@ -183,6 +192,7 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
 
                 @Override
                 public void stop() {
+                    membership.close();
                     shared.close();
                 }
             });
@@ -218,7 +228,9 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
         ErrorMappers.all().forEach(environment.jersey()::register);
         environment.jersey().register(new BearerAuthFilter(tokens));
         environment.jersey().register(new ConfigResource(control, routing, json));
-        environment.jersey().register(new ServerResource(control, routing, json));
+        environment.jersey().register(new ServerResource(control, routing, json,
+                shared == null ? control::state : new FleetOffers(shared, membership, control)));
+        environment.jersey().register(new FleetResource(shared, membership));
         environment.jersey().register(new WhoamiResource(routing));
         environment.jersey().register(new StatsResource(forwarder, routing, control::revision));
         environment.jersey().register(new AuditResource(audit));
@@ -269,6 +281,9 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 host.start(server);
             } catch (java.io.IOException e) {
                 LOG.error("takeover: {}; this appliance cannot be taken over", e.getMessage());
+            }
+            if (membership != null) {
+                membership.start(); // listeners bound: the entry names them
             }
             LOG.info("{}", ReadyLine.of(forwarder, routing.current(), serverSection, server));
         });
@@ -368,6 +383,12 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             listeners.add(listener);
         }
         return listeners;
+    }
+
+    /** @return this build's version (the jar's Implementation-Version), or {@code dev} from classes */
+    static String version() {
+        String version = QuicLbApplication.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     private static Managed closing(Runnable close) {

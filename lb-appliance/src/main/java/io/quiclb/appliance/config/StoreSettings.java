@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * @param requestTimeout how long one etcd request may take before a write answers 503 (default 2s, 100ms–30s)
  * @param reconcileEvery how often an appliance checks that it applied the latest revision, whatever its watch said
  *                       (default 5s, 1s–1m)
+ * @param applianceId    this appliance's name in the fleet (default: the host name); unique in the fleet, letters,
+ *                       digits, {@code .}, {@code _} and {@code -}, at most 64
  */
 public record StoreSettings(
         String type,
@@ -34,7 +36,8 @@ public record StoreSettings(
         @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS) @MaxDuration(value = 30, unit = TimeUnit.SECONDS)
         Duration requestTimeout,
         @MinDuration(value = 1, unit = TimeUnit.SECONDS) @MaxDuration(value = 60, unit = TimeUnit.SECONDS)
-        Duration reconcileEvery) {
+        Duration reconcileEvery,
+        String applianceId) {
     /** The state file of this appliance. */
     public static final String FILE = "file";
     /** etcd, shared by a fleet. */
@@ -47,6 +50,11 @@ public record StoreSettings(
         prefix = prefix == null ? "/quiclb" : prefix;
         requestTimeout = requestTimeout == null ? Duration.seconds(2) : requestTimeout;
         reconcileEvery = reconcileEvery == null ? Duration.seconds(5) : reconcileEvery;
+        applianceId = applianceId == null ? hostName() : applianceId;
+        if (!applianceId.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("store.applianceId must be 1 to 64 letters, digits, '.', '_' or '-':"
+                    + " applianceId=" + applianceId);
+        }
         if (!type.equals(FILE) && !type.equals(ETCD)) {
             throw new IllegalArgumentException("store.type must be file or etcd: type=" + type);
         }
@@ -79,7 +87,16 @@ public record StoreSettings(
 
     /** @return every default: the state file */
     public static StoreSettings defaults() {
-        return new StoreSettings(null, null, null, null, null, null, null);
+        return new StoreSettings(null, null, null, null, null, null, null, null);
+    }
+
+    private static String hostName() {
+        try {
+            String name = java.net.InetAddress.getLocalHost().getHostName();
+            return name.matches("[A-Za-z0-9._-]{1,64}") ? name : "appliance";
+        } catch (java.net.UnknownHostException e) {
+            return "appliance";
+        }
     }
 
     /** @return whether the state lives in etcd */
@@ -90,7 +107,7 @@ public record StoreSettings(
     /** @return the settings as a line for the log: no password */
     @Override
     public String toString() {
-        return "store{type=" + type + ", endpoints=" + endpoints + ", prefix=" + prefix
+        return "store{type=" + type + ", endpoints=" + endpoints + ", prefix=" + prefix + ", applianceId=" + applianceId
                 + (username == null ? "" : ", username=" + username + ", password=***") + "}";
     }
 }

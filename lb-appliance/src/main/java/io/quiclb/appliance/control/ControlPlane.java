@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -47,6 +48,8 @@ public final class ControlPlane {
     private final Set<String> down = new HashSet<>();
     private final Set<InetSocketAddress> downSockets = new HashSet<>();
     private String frozen;
+    private long reuseGraceMillis;
+    private LongSupplier clock = System::currentTimeMillis;
 
     private ControlPlane(RoutingService routing, StateBackend store, RoutingState state, Runnable onChange,
                          Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
@@ -91,6 +94,36 @@ public final class ControlPlane {
     /** @return the state in force */
     public synchronized RoutingState state() {
         return state;
+    }
+
+    /**
+     * Holds deleted config IDs back from reuse (draft-21 §3.1: clients may still hold CIDs of the old config).
+     *
+     * @param graceMillis how long after its deletion a config ID may not be used again ({@code
+     *                    quicLb.configIdReuseGrace}); 0 for never held back
+     * @param clock       milliseconds since the epoch
+     */
+    public synchronized void holdDeletedConfigIds(long graceMillis, LongSupplier clock) {
+        this.reuseGraceMillis = graceMillis;
+        this.clock = clock;
+    }
+
+    /** @return the held-back config IDs whose grace has not passed */
+    private Map<Integer, Long> current(Map<Integer, Long> retired) {
+        long now = clock.getAsLong();
+        Map<Integer, Long> held = new HashMap<>();
+        retired.forEach((id, at) -> {
+            if (now - at < reuseGraceMillis) {
+                held.put(id, at);
+            }
+        });
+        return held;
+    }
+
+    private RoutingState withoutRetired(RoutingState next, int configId) {
+        Map<Integer, Long> held = current(next.retired());
+        held.remove(configId);
+        return new RoutingState(next.configs(), next.servers(), next.draining(), held);
     }
 
     /** @return the revision of the state in force, in its store */
@@ -176,6 +209,15 @@ public final class ControlPlane {
      * @throws ApiException 422 when invalid, 409 when it would break live connections and is not forced
      */
     public synchronized ChangeResult putConfig(LbConfigEntry entry, String method, Change change) {
+        Long deleted = current(state.retired()).get(entry.configId());
+        boolean exists = state.configs().stream().anyMatch(c -> c.configId().equals(entry.configId()));
+        if (deleted != null && !exists && !change.force()) {
+            throw new ApiException(ApiException.CONFLICT, List.of("configId: config ID " + entry.configId()
+                    + " was deleted at " + java.time.Instant.ofEpochMilli(deleted) + "; clients may still hold its"
+                    + " CIDs, so it is held back until " + java.time.Instant.ofEpochMilli(deleted + reuseGraceMillis)
+                    + " (quicLb.configIdReuseGrace, draft-21 §3.1): use another free config ID",
+                    "force: to use it anyway, repeat the request with ?force=true"));
+        }
         List<LbConfigEntry> configs = new ArrayList<>();
         for (LbConfigEntry c : state.configs()) {
             if (!c.configId().equals(entry.configId())) {
@@ -185,7 +227,7 @@ public final class ControlPlane {
         configs.add(entry);
         configs.sort((a, b) -> a.configId() - b.configId());
         return commit(change, method + " configs/" + entry.configId(), false, String.valueOf(entry.configId()),
-                new RoutingState(configs, state.servers(), state.draining()));
+                withoutRetired(state.with(configs, state.servers(), state.draining()), entry.configId()));
     }
 
     /**
@@ -217,8 +259,10 @@ public final class ControlPlane {
             ids.remove(configId);
             servers.add(s.withServerIds(ids));
         }
+        Map<Integer, Long> retired = new HashMap<>(current(state.retired()));
+        retired.put(configId, clock.getAsLong());
         return commit(change, "DELETE configs/" + configId, false, String.valueOf(configId),
-                new RoutingState(configs, servers, state.draining()));
+                new RoutingState(configs, servers, state.draining(), retired));
     }
 
     /**
@@ -269,7 +313,63 @@ public final class ControlPlane {
             servers.add(server);
         }
         return commit(change, method + " servers/" + server.name(), true, server.name(),
-                new RoutingState(state.configs(), servers, state.draining()));
+                state.with(state.configs(), servers, state.draining()));
+    }
+
+    /**
+     * Registers a server that asks for its server IDs: it gets the lowest free server ID (from 1) in every config,
+     * in the same change, so two servers registering at once never get the same one (in a fleet, the change is one
+     * compare-and-swap: of two registrations through different appliances one wins, the other gets 409 and
+     * registers again). A server already registered under that name with that address gets its entry as it is.
+     *
+     * @param server the server, without server IDs
+     * @param change who asks, and how
+     * @return what it did ({@code applied} false when it was registered already)
+     * @throws ApiException 409 when the name is taken by a server with another address, or a config has no free
+     *                      server ID; and as {@link #putServer(ServerEntry, String, Change)}
+     */
+    public synchronized ChangeResult registerServer(ServerEntry server, Change change) {
+        ServerEntry existing = state.servers().stream().filter(s -> s.name().equals(server.name())).findFirst()
+                .orElse(null);
+        if (existing != null) {
+            if (existing.address().equals(server.address())) {
+                return new ChangeResult(state, false, List.of());
+            }
+            throw new ApiException(ApiException.CONFLICT, List.of("name: server " + server.name() + " is registered"
+                    + " with address " + existing.address() + ": pick another name, or PUT the server to change it"));
+        }
+        Map<Integer, String> ids = new java.util.TreeMap<>();
+        for (LbConfigEntry config : state.configs()) {
+            String id = freeServerId(config);
+            if (id == null) {
+                throw new ApiException(ApiException.CONFLICT, List.of("serverIds[" + config.configId() + "]: config "
+                        + config.configId() + " has no free server ID of " + config.serverIdLength() + " octet(s)"));
+            }
+            ids.put(config.configId(), id);
+        }
+        return putServer(new ServerEntry(server.name(), server.address(), ids, server.threadSockets(),
+                server.probe()), "POST", change);
+    }
+
+    /** @return the lowest server ID from 1 that no server has in the config, in hex; null when none is free */
+    private String freeServerId(LbConfigEntry config) {
+        Set<String> used = new HashSet<>();
+        for (ServerEntry other : state.servers()) {
+            String id = other.serverIds().get(config.configId());
+            if (id != null) {
+                used.add(id.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        int octets = config.serverIdLength();
+        long values = octets >= 7 ? Long.MAX_VALUE : 1L << (8 * octets);
+        // Among the first used.size() + 1 candidates one is free, if the config has that many values.
+        for (long value = 1; value < values && value <= used.size() + 1; value++) {
+            String id = String.format("%0" + (2 * octets) + "x", value);
+            if (!used.contains(id)) {
+                return id;
+            }
+        }
+        return null;
     }
 
     /**
@@ -319,7 +419,7 @@ public final class ControlPlane {
         requireServer(name);
         Set<String> draining = new HashSet<>(state.draining());
         draining.remove(name);
-        return commit(change, "DELETE servers/" + name, true, name, new RoutingState(state.configs(),
+        return commit(change, "DELETE servers/" + name, true, name, state.with(state.configs(),
                 state.servers().stream().filter(s -> !s.name().equals(name)).toList(), draining));
     }
 
@@ -348,7 +448,7 @@ public final class ControlPlane {
         Set<String> names = new HashSet<>(state.draining());
         if (draining ? names.add(name) : names.remove(name)) {
             return commit(change, (draining ? "drain" : "undrain") + " servers/" + name, true, name,
-                    new RoutingState(state.configs(), state.servers(), names));
+                    state.with(state.configs(), state.servers(), names));
         }
         return new ChangeResult(state, false, List.of());
     }

@@ -216,7 +216,8 @@ public final class StateStore implements StateBackend {
     }
 
     /** The file's JSON form: keys as hex, which the API never shows. */
-    record StoredState(int format, List<StoredConfig> configs, List<StoredServer> servers, List<String> draining) {
+    record StoredState(int format, List<StoredConfig> configs, List<StoredServer> servers, List<String> draining,
+                       Map<Integer, Long> retired) {
         static StoredState of(RoutingState state) {
             List<StoredConfig> configs = new ArrayList<>();
             for (LbConfigEntry c : state.configs()) {
@@ -228,7 +229,8 @@ public final class StateStore implements StateBackend {
                 servers.add(new StoredServer(s.name(), s.address().toString(), new java.util.TreeMap<>(s.serverIds()),
                         s.threadSockets().stream().map(HostPort::toString).toList(), s.probe().configName()));
             }
-            return new StoredState(FORMAT, configs, servers, List.copyOf(new TreeSet<>(state.draining())));
+            return new StoredState(FORMAT, configs, servers, List.copyOf(new TreeSet<>(state.draining())),
+                    new java.util.TreeMap<>(state.retired()));
         }
 
         RoutingState toState() {
@@ -246,7 +248,8 @@ public final class StateStore implements StateBackend {
                         s.threadSockets().stream().map(HostPort::parse).toList(),
                         s.probe() == null ? null : ProbeKind.parse(s.probe())));
             }
-            return new RoutingState(entries, list, Set.copyOf(draining));
+            // retired is absent from files written before config IDs were held back.
+            return new RoutingState(entries, list, Set.copyOf(draining), retired == null ? Map.of() : retired);
         }
     }
 

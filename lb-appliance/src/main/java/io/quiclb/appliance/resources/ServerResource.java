@@ -59,16 +59,20 @@ public final class ServerResource {
     private final ControlPlane control;
     private final Changes changes;
     private final StrictJson json;
+    private final io.quiclb.appliance.control.EncoderState encoders;
 
     /**
-     * @param control the control plane
-     * @param routing the routing service, for forwarded counts
-     * @param json    reads merged patches strictly
+     * @param control  the control plane
+     * @param routing  the routing service, for forwarded counts
+     * @param json     reads merged patches strictly
+     * @param encoders the state servers may be given: the state in force, or in a fleet what every appliance applied
      */
-    public ServerResource(ControlPlane control, RoutingService routing, StrictJson json) {
+    public ServerResource(ControlPlane control, RoutingService routing, StrictJson json,
+                          io.quiclb.appliance.control.EncoderState encoders) {
         this.control = control;
         this.changes = new Changes(control, routing);
         this.json = json;
+        this.encoders = encoders;
     }
 
     /** @return every server */
@@ -111,6 +115,37 @@ public final class ServerResource {
                       @QueryParam("force") String force, @QueryParam("dryRun") String dryRun,
                       @Context ContainerRequestContext context, @Context HttpServletRequest http) {
         return apply("PUT", name, request, Changes.of(context, http, force, dryRun));
+    }
+
+    /**
+     * A server registers itself: it is given the lowest free server ID in every config (AWS's load balancer
+     * controller gives each pod one the same way). A server already registered under that name and address gets
+     * its entry as it is (200). Its CIDs are routable once every appliance applied the change; in a fleet,
+     * {@code GET {name}/encoder} offers the configs once they have.
+     *
+     * @param request its name and addresses, without server IDs
+     * @param dryRun  {@code true} to answer what it would do and apply nothing
+     * @param context the request, for the token's role
+     * @param http    the request, for the client's address
+     * @return 201 with the server as stored (200 when it was registered already), or the dry run's answer
+     */
+    @ApiResponse(responseCode = "201", description = "the server as stored, with its server IDs",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation =
+                    ServerView.class)))
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response register(@NotNull io.quiclb.appliance.api.ServerRegistration request,
+                             @QueryParam("dryRun") String dryRun, @Context ContainerRequestContext context,
+                             @Context HttpServletRequest http) {
+        ServerEntry entry = entry(request.name(), new ServerRequest(request.address(), null, request.threadSockets(),
+                request.probe()));
+        Change change = Changes.of(context, http, null, dryRun);
+        ChangeResult result = control.registerServer(entry, change);
+        if (change.dryRun()) {
+            return Response.ok(changes.dryRun(result)).build();
+        }
+        return Response.status(result.applied() ? Response.Status.CREATED : Response.Status.OK)
+                .entity(get(request.name())).build();
     }
 
     /**
@@ -244,7 +279,8 @@ public final class ServerResource {
 
     /**
      * What the server must configure to issue CIDs, one entry per configuration it has a server ID in. The key is
-     * included only for the admin token.
+     * included only for the admin token. In a fleet ({@code store.type: etcd}) only the configs and server IDs every
+     * live appliance has applied (draft-21 §3.1); 503 when that cannot be known.
      *
      * @param name    a server's name
      * @param request the request, which says whether the admin token was presented
@@ -253,8 +289,18 @@ public final class ServerResource {
     @GET
     @Path("{name}/encoder")
     public List<EncoderView> encoder(@PathParam("name") String name, @Context ContainerRequestContext request) {
-        RoutingState state = control.state();
-        ServerEntry server = find(state, name);
+        find(control.state(), name); // 404 for a server that does not exist now
+        RoutingState state;
+        try {
+            state = encoders.offered();
+        } catch (java.io.IOException e) {
+            throw new ApiException(ApiException.UNAVAILABLE, List.of("which configs every appliance of the fleet"
+                    + " applied cannot be known now (" + e.getMessage() + "); keep the ones in use"));
+        }
+        ServerEntry server = state.servers().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+        if (server == null) {
+            return List.of(); // added after the revision every appliance applied
+        }
         boolean admin = Boolean.TRUE.equals(request.getProperty(BearerAuthFilter.ADMIN));
         List<EncoderView> views = new ArrayList<>();
         for (LbConfigEntry entry : state.configs()) {

@@ -63,6 +63,7 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
     private final long timeoutMillis;
     private final long reconcileMillis;
     private final String description;
+    private final String prefix;
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private ScheduledExecutorService reconciler;
     private Watch.Watcher watcher;
@@ -91,6 +92,7 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         this.timeoutMillis = settings.requestTimeout().toMilliseconds();
         this.reconcileMillis = settings.reconcileEvery().toMilliseconds();
         this.description = "etcd " + settings.prefix() + "/state at " + String.join(",", settings.endpoints());
+        this.prefix = settings.prefix();
     }
 
     /**
@@ -120,6 +122,34 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         KeyValue value = values.get(0);
         return Optional.of(new Stored(value.getModRevision(), StateStore.fromJson(value.getValue().getBytes(),
                 description + " revision " + value.getModRevision())));
+    }
+
+    /**
+     * The state as it was at an earlier revision of etcd: what every appliance that applied at least that revision
+     * routes with (etcd keeps old revisions until they are compacted).
+     *
+     * @param revision an etcd revision
+     * @return the state stored at that revision, or empty when there was none then
+     * @throws IOException when etcd does not answer, or has compacted that revision away
+     */
+    public Optional<RoutingState> stateAt(long revision) throws IOException {
+        GetResponse response = await(kv.get(key, GetOption.builder().withRevision(revision).build()), "read");
+        if (response.getKvs().isEmpty()) {
+            return Optional.empty();
+        }
+        KeyValue value = response.getKvs().get(0);
+        return Optional.of(StateStore.fromJson(value.getValue().getBytes(), description + " revision "
+                + value.getModRevision()));
+    }
+
+    /** @return the key prefix of the fleet */
+    String prefix() {
+        return prefix;
+    }
+
+    /** @return the etcd client, shared with the fleet membership */
+    Client client() {
+        return client;
     }
 
     /**
@@ -223,7 +253,8 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         return control.applyStored(revision, state);
     }
 
-    private void unreachable(String what, Throwable error) {
+    /** Says that etcd could not be reached, at most once per 10 s. */
+    void unreachable(String what, Throwable error) {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
@@ -232,7 +263,8 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         }
     }
 
-    private <T> T await(CompletableFuture<T> request, String what) throws IOException {
+    /** Waits for a request at most {@code store.requestTimeout}; a failure is an {@link IOException}. */
+    <T> T await(CompletableFuture<T> request, String what) throws IOException {
         try {
             return request.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -183,11 +183,13 @@ class ConfigurationLoadingTest {
                 + " ['http://10.0.0.1:2379'], password: s3cret-pw}\n")).getMessage();
         assertFalse(message.contains("s3cret-pw"), message);
         StoreSettings store = load("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], username: lb,"
-                + " password: s3cret-pw}\n").getStore();
+                + " password: s3cret-pw, applianceId: lb-1}\n").getStore();
         assertTrue(store.etcd());
         assertEquals("/quiclb", store.prefix());
-        assertEquals("store{type=etcd, endpoints=[http://10.0.0.1:2379], prefix=/quiclb, username=lb,"
-                + " password=***}", store.toString());
+        assertEquals("store{type=etcd, endpoints=[http://10.0.0.1:2379], prefix=/quiclb, applianceId=lb-1,"
+                + " username=lb, password=***}", store.toString());
+        assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], applianceId: 'lb 1'}\n", "store",
+                "store.applianceId must be 1 to 64 letters, digits, '.', '_' or '-': applianceId=lb 1");
         assertFalse(load("servers: []\n").getStore().etcd(), "the state file by default");
     }
 

@@ -165,18 +165,28 @@ class RouterTest {
 
     @Test
     void shouldHashTheFourTupleItselfNotTheWayThisProcessNumbersAddresses() {
-        // The fallback must give the same answer in a restarted appliance and in every appliance of a fleet.
+        // The fallback must give the same answer in a restarted appliance and in every appliance of a fleet: another
+        // appliance, with its own route table built from the same shared state, its own §4.2 tables (one entry of
+        // its own) and another listener numbered first, sends every first flight to the same server and socket.
         InetSocketAddress other = new InetSocketAddress(InetAddress.getLoopbackAddress(), 4434);
-        Router second = new Router(new DecisionTables(1000), LocalAddresses.of(List.of(other, LISTENER)));
+        RoutingService otherAppliance = new RoutingService(1, new QuicLbSettings(List.of(CONFIG)), List.of(
+                new ServerEntry("a", HostPort.parse("127.0.0.1:5001"), Map.of(0, "0a01"),
+                        List.of(HostPort.parse("127.0.0.1:5101"))),
+                new ServerEntry("b", HostPort.parse("127.0.0.1:5002"), Map.of(0, "0b02"), List.of())));
+        DecisionTables otherTables = new DecisionTables(1000);
+        otherTables.recordTuple(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1), 0,
+                otherAppliance.current().servers().get(1).placement(-1), 0);
+        Router second = new Router(otherTables, LocalAddresses.of(List.of(other, LISTENER)));
         for (int port = 49000; port < 49050; port++) {
             InetSocketAddress client = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
             byte[] initial = QuicPackets.longHeader(new byte[] {(byte) 0xe7, 9, 9, 9, 9, 9, 9, (byte) port},
                     new byte[] {1}, "x");
             route(initial, client);
             int length = Math.min(initial.length, Router.HEADER_PREFIX_LENGTH);
-            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, second.route(routing.current(), initial, length, client,
-                    1, 0));
-            assertSame(router.target(), second.target());
+            assertEquals(ForwarderCounter.ROUTED_BY_FALLBACK, second.route(otherAppliance.current(), initial, length,
+                    client, 1, 0));
+            assertEquals(router.target(), second.target());
+            assertEquals(router.placement().server().name(), second.placement().server().name());
         }
     }
 
