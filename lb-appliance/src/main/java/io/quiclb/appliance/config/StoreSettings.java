@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Thread safety:</b> immutable.
  *
  * @param type           {@code file} (default) or {@code etcd}
- * @param endpoints      etcd's client URLs ({@code http://host:port}); at least one with {@code etcd}
+ * @param endpoints      etcd's client URLs ({@code http://host:port}, or {@code https://} for TLS); at least one with
+ *                       {@code etcd}; all of one scheme
  * @param prefix         the key prefix the fleet's state lives under (default {@code /quiclb}); one per fleet
  * @param username       etcd user, with {@code password}; none by default
  * @param password       etcd password (from the environment: {@code ${QUICLB_ETCD_PASSWORD}}); never printed
@@ -26,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  *                       (default 5s, 1s–1m)
  * @param applianceId    this appliance's name in the fleet (default: the host name); unique in the fleet, letters,
  *                       digits, {@code .}, {@code _} and {@code -}, at most 64
+ * @param caFile         with https endpoints: the PEM file of the CA that signed etcd's certificate (default: the
+ *                       JDK's trusted CAs)
+ * @param certFile       with https endpoints: this appliance's client certificate (PEM), with {@code keyFile}, for
+ *                       etcd's {@code --client-cert-auth}
+ * @param keyFile        its private key (PEM, PKCS#8); never printed
  */
 public record StoreSettings(
         String type,
@@ -37,7 +43,10 @@ public record StoreSettings(
         Duration requestTimeout,
         @MinDuration(value = 1, unit = TimeUnit.SECONDS) @MaxDuration(value = 60, unit = TimeUnit.SECONDS)
         Duration reconcileEvery,
-        String applianceId) {
+        String applianceId,
+        String caFile,
+        String certFile,
+        String keyFile) {
     /** The state file of this appliance. */
     public static final String FILE = "file";
     /** etcd, shared by a fleet. */
@@ -70,9 +79,26 @@ public record StoreSettings(
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("store.endpoints[" + i + "] is not a URL: " + endpoint);
             }
-            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1) {
-                throw new IllegalArgumentException("store.endpoints[" + i + "] must be http://host:port (TLS to etcd"
-                        + " is not supported yet): " + endpoint);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                    || uri.getPort() < 1) {
+                throw new IllegalArgumentException("store.endpoints[" + i + "] must be http://host:port or"
+                        + " https://host:port: " + endpoint);
+            }
+            if (!uri.getScheme().equals(URI.create(endpoints.get(0)).getScheme())) {
+                throw new IllegalArgumentException("store.endpoints must all be http or all https: " + endpoints);
+            }
+        }
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException("store.certFile and store.keyFile go together: "
+                    + (certFile == null ? "keyFile without certFile" : "certFile without keyFile"));
+        }
+        if ((caFile != null || certFile != null) && !tls(endpoints)) {
+            throw new IllegalArgumentException("store.caFile, store.certFile and store.keyFile are for https"
+                    + " endpoints: endpoints=" + endpoints);
+        }
+        for (String[] file : new String[][] {{"caFile", caFile}, {"certFile", certFile}, {"keyFile", keyFile}}) {
+            if (file[1] != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+                throw new IllegalArgumentException("store." + file[0] + ": no readable file at " + file[1]);
             }
         }
         if (!prefix.startsWith("/") || prefix.endsWith("/") || prefix.contains("//")) {
@@ -87,7 +113,16 @@ public record StoreSettings(
 
     /** @return every default: the state file */
     public static StoreSettings defaults() {
-        return new StoreSettings(null, null, null, null, null, null, null, null);
+        return new StoreSettings(null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** @return whether etcd is reached over TLS (https endpoints) */
+    public boolean tls() {
+        return tls(endpoints);
+    }
+
+    private static boolean tls(List<String> endpoints) {
+        return !endpoints.isEmpty() && endpoints.get(0).startsWith("https:");
     }
 
     private static String hostName() {
@@ -108,6 +143,8 @@ public record StoreSettings(
     @Override
     public String toString() {
         return "store{type=" + type + ", endpoints=" + endpoints + ", prefix=" + prefix + ", applianceId=" + applianceId
-                + (username == null ? "" : ", username=" + username + ", password=***") + "}";
+                + (username == null ? "" : ", username=" + username + ", password=***")
+                + (caFile == null ? "" : ", caFile=" + caFile) + (certFile == null ? "" : ", certFile=" + certFile
+                + ", keyFile=" + keyFile) + "}";
     }
 }

@@ -317,10 +317,11 @@ public final class ControlPlane {
     }
 
     /**
-     * Registers a server that asks for its server IDs: it gets the lowest free server ID (from 1) in every config,
-     * in the same change, so two servers registering at once never get the same one (in a fleet, the change is one
-     * compare-and-swap: of two registrations through different appliances one wins, the other gets 409 and
-     * registers again). A server already registered under that name with that address gets its entry as it is.
+     * Registers a server that asks for its server IDs: it gets, in every config, the lowest server ID (from 1) no
+     * server has in a config of that length, in the same change, so two servers registering at once never get the
+     * same one (in a fleet, the change is one compare-and-swap: of two registrations through different appliances
+     * one wins, the other gets 409 and registers again). A server already registered under that name with that
+     * address gets server IDs in the configs added since, or its entry as it is.
      *
      * @param server the server, without server IDs
      * @param change who asks, and how
@@ -331,33 +332,50 @@ public final class ControlPlane {
     public synchronized ChangeResult registerServer(ServerEntry server, Change change) {
         ServerEntry existing = state.servers().stream().filter(s -> s.name().equals(server.name())).findFirst()
                 .orElse(null);
-        if (existing != null) {
-            if (existing.address().equals(server.address())) {
-                return new ChangeResult(state, false, List.of());
-            }
+        if (existing != null && !existing.address().equals(server.address())) {
             throw new ApiException(ApiException.CONFLICT, List.of("name: server " + server.name() + " is registered"
                     + " with address " + existing.address() + ": pick another name, or PUT the server to change it"));
         }
-        Map<Integer, String> ids = new java.util.TreeMap<>();
+        Map<Integer, String> ids = new java.util.TreeMap<>(existing == null ? Map.of() : existing.serverIds());
+        if (existing != null && state.configs().stream().allMatch(c -> ids.containsKey(c.configId()))) {
+            return new ChangeResult(state, false, List.of()); // registered already, in every config
+        }
         for (LbConfigEntry config : state.configs()) {
-            String id = freeServerId(config);
+            if (ids.containsKey(config.configId())) {
+                continue;
+            }
+            String id = freeServerId(config, ids.values());
             if (id == null) {
                 throw new ApiException(ApiException.CONFLICT, List.of("serverIds[" + config.configId() + "]: config "
                         + config.configId() + " has no free server ID of " + config.serverIdLength() + " octet(s)"));
             }
             ids.put(config.configId(), id);
         }
-        return putServer(new ServerEntry(server.name(), server.address(), ids, server.threadSockets(),
-                server.probe()), "POST", change);
+        ServerEntry registered = existing != null ? existing.withServerIds(ids)
+                : new ServerEntry(server.name(), server.address(), ids, server.threadSockets(), server.probe());
+        return putServer(registered, "POST", change);
     }
 
-    /** @return the lowest server ID from 1 that no server has in the config, in hex; null when none is free */
-    private String freeServerId(LbConfigEntry config) {
+    /**
+     * @param picked the server IDs the registering server has already, in other configs
+     * @return the lowest server ID from 1 that no server has in any config of the same server ID length, and that
+     *         the server does not have already, in hex (so a server ID of a plaintext config is never one of an
+     *         encrypted config, draft-21 §9.7); null when none is free
+     */
+    private String freeServerId(LbConfigEntry config, java.util.Collection<String> picked) {
         Set<String> used = new HashSet<>();
-        for (ServerEntry other : state.servers()) {
-            String id = other.serverIds().get(config.configId());
-            if (id != null) {
-                used.add(id.toLowerCase(java.util.Locale.ROOT));
+        for (String id : picked) {
+            used.add(id.toLowerCase(java.util.Locale.ROOT));
+        }
+        for (LbConfigEntry sameLength : state.configs()) {
+            if (!sameLength.serverIdLength().equals(config.serverIdLength())) {
+                continue;
+            }
+            for (ServerEntry other : state.servers()) {
+                String id = other.serverIds().get(sameLength.configId());
+                if (id != null) {
+                    used.add(id.toLowerCase(java.util.Locale.ROOT));
+                }
             }
         }
         int octets = config.serverIdLength();
@@ -537,11 +555,11 @@ public final class ControlPlane {
                     + " appliance read it (" + e.getMessage() + "); nothing changed: repeat the request once"
                     + " the appliance has applied it (GET /api/v1/stats shows the revision)"));
         }
-        revision = written;
         RoutingState before = state;
         down.retainAll(next.servers().stream().map(ServerEntry::name).toList());
         routing.publish(next, down, downSockets);
         state = next;
+        revision = written;
         onChange.run();
         audit.record(change.actor(), action, Redacted.of(before, server, name), Redacted.of(next, server, name),
                 breaks);

@@ -217,6 +217,8 @@ public final class StateStore implements StateBackend {
 
     /** The file's JSON form: keys as hex, which the API never shows. */
     record StoredState(int format, List<StoredConfig> configs, List<StoredServer> servers, List<String> draining,
+                       @com.fasterxml.jackson.annotation.JsonInclude(
+                               com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
                        Map<Integer, Long> retired) {
         static StoredState of(RoutingState state) {
             List<StoredConfig> configs = new ArrayList<>();

@@ -44,7 +44,7 @@ public final class FleetResource {
             long revision = store.load().map(EtcdStateStore.Stored::revision).orElse(0L);
             return new FleetView(revision, membership.members().stream().map(m -> new FleetView.Appliance(m.id(),
                     m.version(), m.listeners(), m.appliedRevision(), m.appliedRevision() < revision)).toList());
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             throw new ApiException(ApiException.UNAVAILABLE, List.of(e.getMessage()));
         }
     }

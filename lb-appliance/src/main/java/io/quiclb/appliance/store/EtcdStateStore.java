@@ -40,17 +40,17 @@ import org.slf4j.LoggerFactory;
  * whole state in the state file's JSON form, so each revision of the key is one complete state: every API write is
  * one compare-and-swap on the key's modification revision (an etcd transaction), which a write based on an older
  * revision loses (409, nothing written), and every appliance applies each revision as one route-table swap
- * ({@link ControlPlane#applyStored}). It watches the key, and reads it every {@code store.reconcileEvery} as well, so
- * it converges after a watch that broke (etcd restarted, a partition healed). With etcd unreachable, writes fail
+ * ({@link ControlPlane#applyStored}). It watches the key (a watch that ends is started again), and reads it every
+ * {@code store.reconcileEvery} as well, so it converges after a watch that broke (etcd restarted, a partition healed). With etcd unreachable, writes fail
  * (503, nothing written: requests do not wait for a connection) and routing goes on with the last revision applied.
  *
  * <p>The first appliance of a fleet seeds the key from its config.yml ({@code quicLb}, {@code servers}); later ones
  * start from what the key holds. The key holds the configs' keys: protect it with etcd's authentication
  * ({@code store.username}) and keep etcd's network private.
  *
- * <p><b>Thread safety:</b> {@link #write} runs under the control plane's lock; the watch (jetcd's threads) and the
- * reconciler (a thread of its own) hand states to the synchronized {@link ControlPlane#applyStored}. jetcd's client
- * is thread-safe.
+ * <p><b>Thread safety:</b> {@link #write} runs under the control plane's lock; watch events and the periodic read are
+ * handled on this store's own thread, which hands states to the synchronized {@link ControlPlane#applyStored}; jetcd's
+ * I/O threads never wait for the control plane. jetcd's client is thread-safe.
  */
 public final class EtcdStateStore implements StateBackend, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdStateStore.class);
@@ -65,6 +65,7 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
     private final String description;
     private final String prefix;
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final AtomicLong lastInvalid = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private ScheduledExecutorService reconciler;
     private Watch.Watcher watcher;
 
@@ -86,6 +87,21 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         if (settings.username() != null) {
             builder.user(bytes(settings.username())).password(bytes(settings.password()));
         }
+        if (settings.tls()) {
+            try {
+                builder.sslContext(tls -> {
+                    if (settings.caFile() != null) {
+                        tls.trustManager(new java.io.File(settings.caFile()));
+                    }
+                    if (settings.certFile() != null) {
+                        tls.keyManager(new java.io.File(settings.certFile()), new java.io.File(settings.keyFile()));
+                    }
+                });
+            } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                throw new IllegalStateException("store: the TLS settings cannot be used (caFile, certFile, keyFile):"
+                        + " " + e.getMessage(), e);
+            }
+        }
         this.client = builder.build();
         this.kv = client.getKVClient();
         this.key = bytes(settings.prefix() + "/state");
@@ -98,6 +114,7 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
     /**
      * @param settings the store section ({@code type: etcd})
      * @return a store (no request made yet)
+     * @throws IllegalStateException naming the settings when the TLS files cannot be used
      */
     public static EtcdStateStore connect(StoreSettings settings) {
         return new EtcdStateStore(settings);
@@ -200,15 +217,45 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
      * @param from    the revision it holds
      */
     public synchronized void follow(ControlPlane control, long from) {
-        watcher = client.getWatchClient().watch(key, WatchOption.builder().withRevision(from + 1).build(),
-                Watch.listener(response -> apply(control, response), error -> unreachable("watch", error)));
         reconciler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "quiclb-store");
             thread.setDaemon(true);
             return thread;
         });
+        watch(control, from);
         reconciler.scheduleWithFixedDelay(() -> reconcile(control), reconcileMillis, reconcileMillis,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Watches the key from the revision after {@code from}. Events are handed to this store's own thread: jetcd calls
+     * the listener on the client's I/O thread, which must not wait for the control plane's lock (a write holding it
+     * waits for that thread). A watch that ends (an error jetcd gives up on: compaction, no leader, a restored etcd)
+     * is started again a second later from the revision in force, after a read.
+     */
+    private synchronized void watch(ControlPlane control, long from) {
+        if (reconciler.isShutdown()) {
+            return;
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        Watch.Watcher current = client.getWatchClient().watch(key, WatchOption.builder().withRevision(from + 1).build(),
+                Watch.listener(response -> reconciler.execute(() -> apply(control, response)),
+                        error -> rewatch(control, "watch", error), () -> rewatch(control, "watch ended", null)));
+        watcher = current;
+    }
+
+    private void rewatch(ControlPlane control, String what, Throwable error) {
+        unreachable(what, error);
+        try {
+            reconciler.schedule(() -> {
+                reconcile(control);
+                watch(control, control.revision());
+            }, 1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     private void apply(ControlPlane control, WatchResponse response) {
@@ -247,7 +294,12 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         try {
             state = StateStore.fromJson(json, description + " revision " + revision);
         } catch (IllegalStateException e) {
-            LOG.error("{}; this appliance routes on with revision {}", e.getMessage(), control.revision());
+            long now = System.nanoTime();
+            long last = lastInvalid.get();
+            if (now - last >= WARN_EVERY_NANOS && lastInvalid.compareAndSet(last, now)) {
+                LOG.error("{}; this appliance routes on with revision {} (write a valid state to the key, or"
+                        + " restore it from a backup)", e.getMessage(), control.revision());
+            }
             return false;
         }
         return control.applyStored(revision, state);
@@ -286,11 +338,11 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (watcher != null) {
-            watcher.close();
-        }
         if (reconciler != null) {
             reconciler.shutdownNow();
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         client.close();
     }

@@ -17,7 +17,10 @@ import java.util.Set;
  * What servers may be given in a fleet (draft-21 §3.1: a new config reaches every load balancer before servers use
  * it): the configs and server IDs of the state in force that the state at the lowest revision any live appliance
  * applied ({@link FleetMembership}) holds alike. While an appliance lags, a config added or re-keyed since is
- * withheld, and so is a server ID given since; a config deleted since is no longer offered at all.
+ * withheld, and so is a server ID given since, and every server ID of a server whose address or thread sockets
+ * changed since (a lagging appliance would send its new CIDs to the old sockets); a config deleted since is no longer
+ * offered at all. Only the two ends are compared: a config deleted and re-added alike in between (forced, or
+ * {@code quicLb.configIdReuseGrace} 0) is offered though an appliance may hold a revision without it.
  *
  * <p><b>Thread safety:</b> thread-safe: it reads etcd and the synchronized control plane.
  */
@@ -52,8 +55,17 @@ public final class FleetOffers implements EncoderState {
         if (everywhere >= current) {
             return now;
         }
-        return common(now, store.stateAt(everywhere).orElse(new RoutingState(List.of(), List.of(), Set.of())));
+        if (everywhere <= 0) {
+            return NOTHING; // an entry without a revision applied: nothing is known to route everywhere
+        }
+        try {
+            return common(now, store.stateAt(everywhere).orElse(NOTHING));
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
+
+    private static final RoutingState NOTHING = new RoutingState(List.of(), List.of(), Set.of());
 
     /**
      * @return the configs of {@code now} that {@code applied} holds alike, and each server of {@code now} with only
@@ -73,7 +85,9 @@ public final class FleetOffers implements EncoderState {
             ServerEntry old = applied.servers().stream().filter(s -> s.name().equals(server.name())).findFirst()
                     .orElse(null);
             Map<Integer, String> ids = new LinkedHashMap<>();
-            for (LbConfigEntry config : configs) {
+            boolean moved = old == null || !old.address().equals(server.address())
+                    || !old.threadSockets().equals(server.threadSockets());
+            for (LbConfigEntry config : moved ? List.<LbConfigEntry>of() : configs) {
                 String id = server.serverIds().get(config.configId());
                 String oldId = old == null ? null : old.serverIds().get(config.configId());
                 if (id != null && oldId != null && id.toLowerCase(Locale.ROOT).equals(oldId.toLowerCase(Locale.ROOT))) {

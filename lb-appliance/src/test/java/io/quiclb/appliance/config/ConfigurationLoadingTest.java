@@ -171,8 +171,16 @@ class ConfigurationLoadingTest {
     void shouldRejectABadStoreSectionNamingTheKey() throws Exception {
         assertRejected("store: {type: consul}\n", "store", "store.type must be file or etcd: type=consul");
         assertRejected("store: {type: etcd}\n", "store", "store.endpoints: etcd needs at least one client URL");
-        assertRejected("store: {type: etcd, endpoints: ['https://10.0.0.1:2379']}\n", "store",
-                "store.endpoints[0] must be http://host:port (TLS to etcd is not supported yet): https://10.0.0.1:2379");
+        assertRejected("store: {type: etcd, endpoints: ['etcd.internal:2379']}\n", "store",
+                "store.endpoints[0] must be http://host:port or https://host:port: etcd.internal:2379");
+        assertRejected("store: {type: etcd, endpoints: ['https://10.0.0.1:2379', 'http://10.0.0.2:2379']}\n", "store",
+                "store.endpoints must all be http or all https");
+        assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], caFile: /etc/hosts}\n", "store",
+                "store.caFile, store.certFile and store.keyFile are for https endpoints");
+        assertRejected("store: {type: etcd, endpoints: ['https://10.0.0.1:2379'], certFile: /etc/hosts}\n", "store",
+                "store.certFile and store.keyFile go together: certFile without keyFile");
+        assertRejected("store: {type: etcd, endpoints: ['https://10.0.0.1:2379'], caFile: /no/such/ca.pem}\n",
+                "store", "store.caFile: no readable file at /no/such/ca.pem");
         assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], prefix: quiclb/}\n", "store",
                 "store.prefix must start with / and not end with one, e.g. /quiclb: prefix=quiclb/");
         assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], password: s3cret-pw}\n", "store",

@@ -4,13 +4,8 @@ import io.quiclb.appliance.Prerequisites;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,10 +21,20 @@ final class EtcdServer implements AutoCloseable {
     private final int clientPort;
     private final int peerPort;
     private final Path log;
+    /** With TLS: the directory holding ca.pem, server.pem and server-key.pem ({@link TestPki}); else null. */
+    private final Path tls;
     private Process process;
 
     EtcdServer(Path directory) throws IOException {
+        this(directory, null);
+    }
+
+    /**
+     * @param tls with TLS and client certificates required: a directory of {@link TestPki#write}; null for plain
+     */
+    EtcdServer(Path directory, Path tls) throws IOException {
         Prerequisites.require(Files.isExecutable(ETCD), "a real etcd: apt-get install etcd-server");
+        this.tls = tls;
         this.data = directory.resolve("etcd-data");
         this.log = directory.resolve("etcd.log");
         this.clientPort = freePort();
@@ -37,40 +42,35 @@ final class EtcdServer implements AutoCloseable {
         start();
     }
 
-    /** @return the client URL, {@code http://127.0.0.1:port} */
+    /** @return the client URL, {@code http://127.0.0.1:port} (https with TLS) */
     String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
-    /** Starts it (again) and waits up to 20 s for it to report healthy. */
+    /** Starts it (again) and waits up to 20 s until it serves clients (its log says so). */
     void start() throws IOException {
-        process = new ProcessBuilder(ETCD.toString(), "--name", "test", "--data-dir", data.toString(),
-                "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+        List<String> command = new java.util.ArrayList<>(List.of(ETCD.toString(), "--name", "test", "--data-dir",
+                data.toString(), "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
                 "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-                "--initial-cluster", "test=http://127.0.0.1:" + peerPort)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            try {
-                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-                        .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
-                if (health.body().contains("\"health\":\"true\"")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            if (!process.isAlive()) {
-                break;
+                "--initial-cluster", "test=http://127.0.0.1:" + peerPort));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.resolve("server.pem").toString(), "--key-file",
+                    tls.resolve("server-key.pem").toString(), "--trusted-ca-file", tls.resolve("ca.pem").toString(),
+                    "--client-cert-auth"));
+        }
+        long logged = Files.exists(log) ? Files.size(log) : 0;
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        for (int attempt = 0; attempt < 200 && process.isAlive(); attempt++) {
+            String since = Files.readString(log).substring((int) logged);
+            if (since.contains("ready to serve client requests")) {
+                return;
             }
             sleep(100);
         }
         stop();
-        throw new IOException("etcd did not become healthy in 20 s:\n" + String.join("\n", lastLines()));
+        throw new IOException("etcd did not serve clients in 20 s:\n" + String.join("\n", lastLines()));
     }
 
     /** Stops it by its PID (SIGTERM, then SIGKILL after 10 s). */

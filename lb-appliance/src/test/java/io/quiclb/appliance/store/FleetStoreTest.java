@@ -122,9 +122,10 @@ class FleetStoreTest {
                     HttpResponse<String> reply = call(fleet.get(1), "POST", "/api/v1/servers", "{\"name\":\"reg\","
                             + "\"address\":\"127.0.0.1:" + registered.port() + "\",\"probe\":\"none\"}");
                     assertEquals(201, reply.statusCode(), reply.body());
-                    for (String id : List.of("\"0\":\"0001\"", "\"1\":\"0001\"", "\"2\":\"0001\"")) {
-                        assertTrue(reply.body().contains(id), "the lowest free server ID in every config: "
-                                + reply.body());
+                    // In each config the lowest server ID no server has in a config of that length, this one's
+                    // picks included (all three configs have 2-octet server IDs).
+                    for (String id : List.of("\"0\":\"0001\"", "\"1\":\"0002\"", "\"2\":\"0003\"")) {
+                        assertTrue(reply.body().contains(id), "the lowest free server IDs: " + reply.body());
                     }
                     HttpResponse<String> second = call(fleet.get(2), "POST", "/api/v1/servers", "{\"name\":\"reg2\","
                             + "\"address\":\"127.0.0.1:7\",\"probe\":\"none\"}");
@@ -134,7 +135,7 @@ class FleetStoreTest {
                                 + "\"address\":\"127.0.0.1:7\",\"probe\":\"none\"}");
                     }
                     assertEquals(201, second.statusCode(), second.body());
-                    assertTrue(second.body().contains("\"0\":\"0002\""), "unique: " + second.body());
+                    assertTrue(second.body().contains("\"0\":\"0004\""), "unique: " + second.body());
                     for (int i : new int[] {0, 2}) {
                         InetSocketAddress listener = listeners.get(i);
                         assertTrue(until(() -> echoed(listener, CONFIG0, "0001")), "appliance " + i
@@ -175,7 +176,7 @@ class FleetStoreTest {
     void shouldRefuseAWriteBasedOnAnOldRevision() throws Exception {
         try (EtcdServer etcd = new EtcdServer(directory)) {
             StoreSettings settings = new StoreSettings("etcd", List.of(etcd.endpoint()), "/race", null, null,
-                    Duration.seconds(2), Duration.seconds(5), "race");
+                    Duration.seconds(2), Duration.seconds(5), "race", null, null, null);
             RoutingState seeds = new RoutingState(List.of(CONFIG0), List.of(), Set.of());
             try (EtcdStateStore a = EtcdStateStore.connect(settings); EtcdStateStore b = EtcdStateStore.connect(settings)) {
                 long read = a.loadOrSeed(seeds).revision();
@@ -189,6 +190,34 @@ class FleetStoreTest {
                         .toList(), "the losing write changed nothing");
             }
         }
+    }
+
+    @Test
+    void shouldReachEtcdOverTlsWithAClientCertificate() throws Exception {
+        Path pki = TestPki.write(directory.resolve("pki"));
+        try (EtcdServer etcd = new EtcdServer(directory, pki)) {
+            assertTrue(etcd.endpoint().startsWith("https://"));
+            RoutingState seeds = new RoutingState(List.of(CONFIG0), List.of(), Set.of());
+            try (EtcdStateStore store = EtcdStateStore.connect(tls(etcd, pki, true))) {
+                long seeded = store.loadOrSeed(seeds).revision();
+                RoutingState one = new RoutingState(List.of(CONFIG0), List.of(server("one", "0a01")), Set.of());
+                long written = store.write(seeded, one);
+                assertEquals(new EtcdStateStore.Stored(written, one), store.load().orElseThrow());
+            }
+            // etcd requires a client certificate (--client-cert-auth): without one, nothing is read.
+            try (EtcdStateStore refused = EtcdStateStore.connect(tls(etcd, pki, false))) {
+                IOException e = assertThrows(IOException.class, refused::load);
+                assertTrue(e.getMessage().startsWith("etcd /tls/state at " + etcd.endpoint() + ": read"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static StoreSettings tls(EtcdServer etcd, Path pki, boolean clientCertificate) {
+        return new StoreSettings("etcd", List.of(etcd.endpoint()), "/tls", null, null, Duration.seconds(2),
+                Duration.seconds(5), "tls", pki.resolve("ca.pem").toString(),
+                clientCertificate ? pki.resolve("client.pem").toString() : null,
+                clientCertificate ? pki.resolve("client-key.pem").toString() : null);
     }
 
     /**

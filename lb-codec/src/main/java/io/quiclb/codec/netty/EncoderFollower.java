@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  * Moves a {@link QuicLbConnectionIdGenerator} to each config the load balancers newly offer: give it to
  * {@link EncoderClient#follow}. When a config ID appears that the previous offer did not have (a rotation's new
  * config, offered once every load balancer has it, draft-21 §3.1), the generator issues CIDs of it from then on; when
- * the config in use disappears from the offer, it moves to the highest config ID still offered. A new config must
+ * the config in use disappears from the offer, it moves to the highest config ID still offered; when the config in use
+ * is offered with another key or server ID, it moves to that. A new config must
  * give CIDs of the generator's length ({@link QuicLbConnectionIdGenerator#update}); one that does not is refused
  * and the generator goes on as before.
  *
@@ -22,6 +23,8 @@ public final class EncoderFollower implements Consumer<List<EncoderClient.Encodi
     private final QuicLbConnectionIdGenerator generator;
     private int current;
     private Set<Integer> offeredBefore;
+    /** What the generator issues now, as {@link EncoderClient.Encoding#toString}; null before the first offer. */
+    private String using;
 
     /**
      * @param generator       the generator the server issues CIDs with
@@ -46,8 +49,21 @@ public final class EncoderFollower implements Consumer<List<EncoderClient.Encodi
         if (next == null && !ids.contains(current) && !offered.isEmpty()) {
             next = offered.get(offered.size() - 1);
         }
+        if (next == null && using != null) {
+            for (EncoderClient.Encoding encoding : offered) {
+                if (encoding.config().configId() == current && !encoding.toString().equals(using)) {
+                    next = encoding; // the config in use was re-keyed, or this server's ID in it changed
+                }
+            }
+        }
         offeredBefore = ids;
+        for (EncoderClient.Encoding encoding : offered) {
+            if (next == null && encoding.config().configId() == current) {
+                using = encoding.toString();
+            }
+        }
         if (next != null) {
+            using = next.toString();
             generator.update(next.config(), next.serverId());
             LOG.log(System.Logger.Level.INFO, "issuing CIDs of " + next + " from now on (was config " + current + ")");
             current = next.config().configId();
