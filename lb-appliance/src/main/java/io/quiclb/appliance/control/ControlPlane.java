@@ -48,8 +48,7 @@ public final class ControlPlane {
     private final Set<String> down = new HashSet<>();
     private final Set<InetSocketAddress> downSockets = new HashSet<>();
     private String frozen;
-    private long reuseGraceMillis;
-    private LongSupplier clock = System::currentTimeMillis;
+    private ConfigIdHold held = new ConfigIdHold(0, System::currentTimeMillis);
 
     private ControlPlane(RoutingService routing, StateBackend store, RoutingState state, Runnable onChange,
                          Supplier<OwnAddresses> own, ChangeGuard guard, AuditHistory audit) {
@@ -104,26 +103,7 @@ public final class ControlPlane {
      * @param clock       milliseconds since the epoch
      */
     public synchronized void holdDeletedConfigIds(long graceMillis, LongSupplier clock) {
-        this.reuseGraceMillis = graceMillis;
-        this.clock = clock;
-    }
-
-    /** @return the held-back config IDs whose grace has not passed */
-    private Map<Integer, Long> current(Map<Integer, Long> retired) {
-        long now = clock.getAsLong();
-        Map<Integer, Long> held = new HashMap<>();
-        retired.forEach((id, at) -> {
-            if (now - at < reuseGraceMillis) {
-                held.put(id, at);
-            }
-        });
-        return held;
-    }
-
-    private RoutingState withoutRetired(RoutingState next, int configId) {
-        Map<Integer, Long> held = current(next.retired());
-        held.remove(configId);
-        return new RoutingState(next.configs(), next.servers(), next.draining(), held);
+        this.held = new ConfigIdHold(graceMillis, clock);
     }
 
     /** @return the revision of the state in force, in its store */
@@ -209,14 +189,9 @@ public final class ControlPlane {
      * @throws ApiException 422 when invalid, 409 when it would break live connections and is not forced
      */
     public synchronized ChangeResult putConfig(LbConfigEntry entry, String method, Change change) {
-        Long deleted = current(state.retired()).get(entry.configId());
         boolean exists = state.configs().stream().anyMatch(c -> c.configId().equals(entry.configId()));
-        if (deleted != null && !exists && !change.force()) {
-            throw new ApiException(ApiException.CONFLICT, List.of("configId: config ID " + entry.configId()
-                    + " was deleted at " + java.time.Instant.ofEpochMilli(deleted) + "; clients may still hold its"
-                    + " CIDs, so it is held back until " + java.time.Instant.ofEpochMilli(deleted + reuseGraceMillis)
-                    + " (quicLb.configIdReuseGrace, draft-21 §3.1): use another free config ID",
-                    "force: to use it anyway, repeat the request with ?force=true"));
+        if (!exists && !change.force()) {
+            held.refuseReuse(state.retired(), entry.configId());
         }
         List<LbConfigEntry> configs = new ArrayList<>();
         for (LbConfigEntry c : state.configs()) {
@@ -227,7 +202,7 @@ public final class ControlPlane {
         configs.add(entry);
         configs.sort((a, b) -> a.configId() - b.configId());
         return commit(change, method + " configs/" + entry.configId(), false, String.valueOf(entry.configId()),
-                withoutRetired(state.with(configs, state.servers(), state.draining()), entry.configId()));
+                held.released(state.with(configs, state.servers(), state.draining()), entry.configId()));
     }
 
     /**
@@ -259,10 +234,8 @@ public final class ControlPlane {
             ids.remove(configId);
             servers.add(s.withServerIds(ids));
         }
-        Map<Integer, Long> retired = new HashMap<>(current(state.retired()));
-        retired.put(configId, clock.getAsLong());
         return commit(change, "DELETE configs/" + configId, false, String.valueOf(configId),
-                new RoutingState(configs, servers, state.draining(), retired));
+                new RoutingState(configs, servers, state.draining(), held.retire(state.retired(), configId)));
     }
 
     /**
@@ -336,58 +309,13 @@ public final class ControlPlane {
             throw new ApiException(ApiException.CONFLICT, List.of("name: server " + server.name() + " is registered"
                     + " with address " + existing.address() + ": pick another name, or PUT the server to change it"));
         }
-        Map<Integer, String> ids = new java.util.TreeMap<>(existing == null ? Map.of() : existing.serverIds());
-        if (existing != null && state.configs().stream().allMatch(c -> ids.containsKey(c.configId()))) {
+        Map<Integer, String> ids = ServerIds.registered(state, existing == null ? Map.of() : existing.serverIds());
+        if (existing != null && ids.equals(existing.serverIds())) {
             return new ChangeResult(state, false, List.of()); // registered already, in every config
-        }
-        for (LbConfigEntry config : state.configs()) {
-            if (ids.containsKey(config.configId())) {
-                continue;
-            }
-            String id = freeServerId(config, ids.values());
-            if (id == null) {
-                throw new ApiException(ApiException.CONFLICT, List.of("serverIds[" + config.configId() + "]: config "
-                        + config.configId() + " has no free server ID of " + config.serverIdLength() + " octet(s)"));
-            }
-            ids.put(config.configId(), id);
         }
         ServerEntry registered = existing != null ? existing.withServerIds(ids)
                 : new ServerEntry(server.name(), server.address(), ids, server.threadSockets(), server.probe());
         return putServer(registered, "POST", change);
-    }
-
-    /**
-     * @param picked the server IDs the registering server has already, in other configs
-     * @return the lowest server ID from 1 that no server has in any config of the same server ID length, and that
-     *         the server does not have already, in hex (so a server ID of a plaintext config is never one of an
-     *         encrypted config, draft-21 §9.7); null when none is free
-     */
-    private String freeServerId(LbConfigEntry config, java.util.Collection<String> picked) {
-        Set<String> used = new HashSet<>();
-        for (String id : picked) {
-            used.add(id.toLowerCase(java.util.Locale.ROOT));
-        }
-        for (LbConfigEntry sameLength : state.configs()) {
-            if (!sameLength.serverIdLength().equals(config.serverIdLength())) {
-                continue;
-            }
-            for (ServerEntry other : state.servers()) {
-                String id = other.serverIds().get(sameLength.configId());
-                if (id != null) {
-                    used.add(id.toLowerCase(java.util.Locale.ROOT));
-                }
-            }
-        }
-        int octets = config.serverIdLength();
-        long values = octets >= 7 ? Long.MAX_VALUE : 1L << (8 * octets);
-        // Among the first used.size() + 1 candidates one is free, if the config has that many values.
-        for (long value = 1; value < values && value <= used.size() + 1; value++) {
-            String id = String.format("%0" + (2 * octets) + "x", value);
-            if (!used.contains(id)) {
-                return id;
-            }
-        }
-        return null;
     }
 
     /**

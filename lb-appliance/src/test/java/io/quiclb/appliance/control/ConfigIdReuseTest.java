@@ -30,7 +30,7 @@ class ConfigIdReuseTest {
 
     private final AtomicLong now = new AtomicLong(1_000);
     private final RoutingState initial = new RoutingState(List.of(CONFIG0, CONFIG1), List.of(), Set.of());
-    private final ControlPlane control = ControlPlane.of(new RoutingService(1, initial), new Counting(), initial,
+    private final ControlPlane control = ControlPlane.of(new RoutingService(1, initial), new CountingBackend(), initial,
             () -> { });
 
     @Test
@@ -65,18 +65,5 @@ class ConfigIdReuseTest {
         String before = "{\"format\":1,\"configs\":[],\"servers\":[],\"draining\":[]}";
         assertTrue(StateStore.fromJson(before.getBytes(StandardCharsets.UTF_8), "a state file of an earlier version")
                 .retired().isEmpty());
-    }
-
-    /** A store that only counts revisions. */
-    private static final class Counting implements StateBackend {
-        @Override
-        public long write(long expected, RoutingState next) {
-            return expected + 1;
-        }
-
-        @Override
-        public String describe() {
-            return "counting";
-        }
     }
 }

@@ -30,7 +30,7 @@ class ServerRegistrationTest {
 
     private final RoutingState initial = new RoutingState(List.of(PLAINTEXT, ENCRYPTED), List.of(new ServerEntry("s1",
             HostPort.parse("127.0.0.1:5001"), Map.of(0, "0001", 1, "0002"), List.of())), Set.of());
-    private final ControlPlane control = ControlPlane.of(new RoutingService(1, initial), new Backend(), initial,
+    private final ControlPlane control = ControlPlane.of(new RoutingService(1, initial), new CountingBackend(), initial,
             () -> { });
 
     @Test
@@ -56,18 +56,5 @@ class ServerRegistrationTest {
     private Map<Integer, String> ids(String name) {
         return control.state().servers().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow()
                 .serverIds();
-    }
-
-    /** A store that only counts revisions. */
-    private static final class Backend implements StateBackend {
-        @Override
-        public long write(long expected, RoutingState next) {
-            return expected + 1;
-        }
-
-        @Override
-        public String describe() {
-            return "counting";
-        }
     }
 }

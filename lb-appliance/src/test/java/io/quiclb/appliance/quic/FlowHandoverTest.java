@@ -19,13 +19,9 @@ import io.quiclb.appliance.forward.NatFlows;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.appliance.takeover.HandoverServer;
 import io.quiclb.appliance.takeover.TakeoverClient;
-import io.quiclb.codec.CidEncoder;
-import io.quiclb.codec.ServerId;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,22 +170,9 @@ class FlowHandoverTest {
         return new ServerEntry(name, HostPort.parse("127.0.0.1:" + backend.port()), Map.of(0, serverId), List.of());
     }
 
-    /** Sends a short header with a CID of {@code serverId} and waits for its echo (3 tries). */
+    /** A short header with a CID of {@code serverId} comes back echoed (3 tries, 2 s each). */
     private static boolean echoed(DatagramSocket client, InetSocketAddress appliance, String serverId)
             throws Exception {
-        byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex(serverId), 0).nextConnectionId();
-        byte[] datagram = new byte[1 + cid.length + 32];
-        datagram[0] = 0x43;
-        System.arraycopy(cid, 0, datagram, 1, cid.length);
-        for (int attempt = 0; attempt < 3; attempt++) {
-            client.send(new DatagramPacket(datagram, datagram.length, appliance));
-            try {
-                client.receive(new DatagramPacket(new byte[2048], 2048));
-                return true;
-            } catch (SocketTimeoutException e) {
-                // lost: once more
-            }
-        }
-        return false;
+        return io.quiclb.appliance.ShortHeaders.echoed(client, appliance, CONFIG.toQuicLbConfig(), serverId, 3);
     }
 }

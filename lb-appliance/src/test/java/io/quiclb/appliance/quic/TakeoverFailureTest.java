@@ -7,12 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quiclb.appliance.Prerequisites;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.LbConfigEntry;
-import io.quiclb.codec.CidEncoder;
-import io.quiclb.codec.ServerId;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,12 +28,8 @@ class TakeoverFailureTest {
 
     @Test
     void shouldLeaveOneApplianceServingWhenATakeoverFails() throws Exception {
-        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
-                "prlimit sets the descriptor limit: apt-get install util-linux");
         try (EchoBackend echo = new EchoBackend()) {
-            ApplianceProcess appliance = ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
-                    "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
-                            + " probe: none}\n", 4096);
+            ApplianceProcess appliance = startWith(echo);
             try {
                 assertAnswers(appliance);
 
@@ -92,12 +82,8 @@ class TakeoverFailureTest {
      */
     @Test
     void shouldServeWhenFlowsCannotBeHandedOver() throws Exception {
-        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
-                "prlimit sets the descriptor limit: apt-get install util-linux");
         try (EchoBackend echo = new EchoBackend()) {
-            ApplianceProcess appliance = ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
-                    "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
-                            + " probe: none}\n", 4096);
+            ApplianceProcess appliance = startWith(echo);
             try {
                 assertAnswers(appliance);
 
@@ -136,27 +122,20 @@ class TakeoverFailureTest {
         }
     }
 
+    /** Starts an appliance (epoll, 2 workers) whose one server is the echo backend. */
+    private ApplianceProcess startWith(EchoBackend echo) throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/prlimit")),
+                "prlimit sets the descriptor limit: apt-get install util-linux");
+        return ApplianceProcess.start(directory, "  transport: epoll\n  workers: 2",
+                "  - {name: echo, address: \"127.0.0.1:" + echo.port() + "\", serverIds: {0: \"0b01\"},"
+                        + " probe: none}\n", 4096);
+    }
+
     /** A CID-routed datagram to the echo backend comes back through the appliance (5 tries, 2 s each). */
     static void assertAnswers(ApplianceProcess appliance) throws Exception {
-        byte[] cid = new CidEncoder(CONFIG.toQuicLbConfig(), ServerId.fromHex("0b01"), 0).nextConnectionId();
-        byte[] datagram = new byte[1 + cid.length + 32];
-        datagram[0] = 0x43;
-        System.arraycopy(cid, 0, datagram, 1, cid.length);
-        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            client.setSoTimeout(2_000);
-            for (int attempt = 0; attempt < 5; attempt++) {
-                client.send(new DatagramPacket(datagram, datagram.length, appliance.listener()));
-                try {
-                    DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
-                    client.receive(reply);
-                    if (reply.getLength() == datagram.length) {
-                        return;
-                    }
-                } catch (java.net.SocketTimeoutException e) {
-                    // try again
-                }
-            }
+        if (!io.quiclb.appliance.ShortHeaders.echoed(appliance.listener(), CONFIG.toQuicLbConfig(), "0b01", 5,
+                2_000)) {
+            throw new AssertionError("no answer through the appliance:\n" + String.join("\n", appliance.lines()));
         }
-        throw new AssertionError("no answer through the appliance:\n" + String.join("\n", appliance.lines()));
     }
 }

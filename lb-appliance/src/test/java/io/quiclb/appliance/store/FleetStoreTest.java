@@ -16,14 +16,10 @@ import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.appliance.config.StoreSettings;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StaleRevisionException;
-import io.quiclb.codec.CidEncoder;
-import io.quiclb.codec.ServerId;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -282,23 +278,7 @@ class FleetStoreTest {
     /** A short header with a CID of {@code serverId} in {@code config} comes back echoed (3 tries, 1 s each). */
     private static boolean echoed(InetSocketAddress appliance, LbConfigEntry config, String serverId)
             throws IOException {
-        byte[] cid = new CidEncoder(config.toQuicLbConfig(), ServerId.fromHex(serverId), 0).nextConnectionId();
-        byte[] datagram = new byte[1 + cid.length + 32];
-        datagram[0] = 0x43;
-        System.arraycopy(cid, 0, datagram, 1, cid.length);
-        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            client.setSoTimeout(1_000);
-            for (int attempt = 0; attempt < 3; attempt++) {
-                client.send(new DatagramPacket(datagram, datagram.length, appliance));
-                try {
-                    client.receive(new DatagramPacket(new byte[2048], 2048));
-                    return true;
-                } catch (SocketTimeoutException e) {
-                    // unroutable yet, or lost: once more
-                }
-            }
-        }
-        return false;
+        return io.quiclb.appliance.ShortHeaders.echoed(appliance, config.toQuicLbConfig(), serverId, 3, 1_000);
     }
 
     /** Polls every 50 ms until the condition holds or {@link #CONVERGE_NANOS} passed. */
