@@ -102,7 +102,8 @@ public final class EncoderClient implements AutoCloseable {
                 int configId = number(entry, "configId");
                 String fingerprint = (String) entry.get("keyFingerprint");
                 String key = (String) entry.get("key");
-                if (fingerprint != null && key == null) {
+                // A plaintext config's fingerprint is "none" (QuicLbConfig.keyFingerprint).
+                if (fingerprint != null && !fingerprint.equals("none") && key == null) {
                     throw new IOException("config " + configId + " is encrypted and the answer has no key: fetch with"
                             + " the appliance's admin token");
                 }

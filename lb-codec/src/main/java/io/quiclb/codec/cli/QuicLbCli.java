@@ -6,11 +6,13 @@ import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.Hex;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
+import io.quiclb.codec.profile.AwsNlb;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,6 +25,9 @@ import java.util.Set;
  *   <li>{@code encode --config-id N --server-id HEX --nonce HEX [--key HEX] [--no-length-encoding]}: the CID in
  *       lowercase hex.</li>
  *   <li>{@code keygen}: a fresh random 16-octet key in hex.</li>
+ *   <li>{@code aws-nlb [--server-id BASE64|0xHEX] [--nonce-length N] [--count K]}: the AWS NLB profile
+ *       ({@link AwsNlb}): a line with its parameters, then K (default 3) fresh CIDs in hex; the server ID from
+ *       {@code AWS_LBC_QUIC_SERVER_ID} when not given.</li>
  * </ul>
  *
  * <p>All arguments are validated before anything is printed: bad arguments give one line on stderr, nothing on
@@ -44,6 +49,9 @@ public final class QuicLbCli {
             "      prints the CID in hex (the nonce is the raw nonce field)",
             "  keygen",
             "      prints a random 16-octet AES-128 key in hex",
+            "  aws-nlb [--server-id BASE64|0xHEX] [--nonce-length N] [--count K]",
+            "      AWS NLB QUIC passthrough: config 0, plaintext, 8-octet server ID (default: from",
+            "      AWS_LBC_QUIC_SERVER_ID, base64), nonce N octets (default 10); prints the parameters and K CIDs",
             "Specification: draft-ietf-quic-load-balancers-21.");
 
     private QuicLbCli() {
@@ -65,6 +73,20 @@ public final class QuicLbCli {
      * @return {@link #EXIT_OK} or {@link #EXIT_USAGE}
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /**
+     * Runs one command with the given environment (the {@code aws-nlb} command reads
+     * {@value AwsNlb#SERVER_ID_VARIABLE} from it).
+     *
+     * @param args        command line
+     * @param out         where results go
+     * @param err         where the one-line error goes
+     * @param environment the environment
+     * @return {@link #EXIT_OK} or {@link #EXIT_USAGE}
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> environment) {
         if (args.length == 1 && (args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h"))) {
             out.println(USAGE);
             return EXIT_OK;
@@ -72,7 +94,7 @@ public final class QuicLbCli {
         List<String> lines;
         try {
             if (args.length == 0) {
-                throw new IllegalArgumentException("missing command: decode, encode or keygen (see --help)");
+                throw new IllegalArgumentException("missing command: decode, encode, keygen or aws-nlb (see --help)");
             }
             List<String> rest = Arrays.asList(args).subList(1, args.length);
             switch (args[0]) {
@@ -85,9 +107,12 @@ public final class QuicLbCli {
                 case "keygen":
                     lines = keygen(rest);
                     break;
+                case "aws-nlb":
+                    lines = awsNlb(rest, environment);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown command: " + args[0]
-                            + " (expected decode, encode or keygen)");
+                            + " (expected decode, encode, keygen or aws-nlb)");
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("error: " + e.getMessage());
@@ -155,6 +180,30 @@ public final class QuicLbCli {
         byte[] key = new byte[QuicLbConfig.KEY_LENGTH];
         new SecureRandom().nextBytes(key);
         return List.of(Hex.encode(key));
+    }
+
+    private static List<String> awsNlb(List<String> args, Map<String, String> environment) {
+        Arguments arguments = new Arguments(args, Set.of("--server-id", "--nonce-length", "--count"), Set.of());
+        if (!arguments.operands().isEmpty()) {
+            throw new IllegalArgumentException("unexpected argument: " + arguments.operands().get(0));
+        }
+        String given = arguments.optional("--server-id");
+        ServerId serverId = given == null ? AwsNlb.serverIdFromEnvironment(environment)
+                : AwsNlb.serverId("--server-id", given);
+        QuicLbConfig config = AwsNlb.config(arguments.optionalInt("--nonce-length", AwsNlb.DEFAULT_NONCE_LENGTH));
+        int count = arguments.optionalInt("--count", 3);
+        if (count < 0 || count > 1000) {
+            throw new IllegalArgumentException("--count must be 0..1000: " + count);
+        }
+        CidEncoder encoder = new CidEncoder(config, serverId, 0, AesEngine.JDK);
+        List<String> lines = new ArrayList<>();
+        lines.add("aws-nlb: config " + config.configId() + ", plaintext, server ID " + Hex.encode(serverId
+                .toByteArray()) + " (" + AwsNlb.SERVER_ID_LENGTH + " octets), nonce " + config.nonceLength()
+                + " octets, CIDs of " + encoder.cidLength() + " octets");
+        for (int i = 0; i < count; i++) {
+            lines.add(Hex.encode(encoder.nextConnectionId()));
+        }
+        return lines;
     }
 
     private static byte[] key(Arguments arguments) {

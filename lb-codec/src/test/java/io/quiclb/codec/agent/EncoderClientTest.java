@@ -13,7 +13,7 @@ class EncoderClientTest {
     private static final String ANSWER = "[{\"configId\":0,\"serverIdLength\":2,\"nonceLength\":6,\"threadIdLength\":1,"
             + "\"lengthSelfEncoded\":true,\"serverId\":\"0a04\",\"keyFingerprint\":\"aa662b2bf28cbb51\","
             + "\"key\":\"8f95f09245765f80256934e50c66207f\"},\n {\"configId\":1,\"serverIdLength\":2,\"nonceLength\":6,"
-            + "\"threadIdLength\":0,\"lengthSelfEncoded\":false,\"serverId\":\"0B04\",\"keyFingerprint\":null,"
+            + "\"threadIdLength\":0,\"lengthSelfEncoded\":false,\"serverId\":\"0B04\",\"keyFingerprint\":\"none\","
             + "\"key\":null}]";
 
     @Test
@@ -26,6 +26,7 @@ class EncoderClientTest {
         assertEquals(1, encodings.get(1).config().configId());
         assertEquals("0b04", io.quiclb.codec.Hex.encode(encodings.get(1).serverId().toByteArray()));
         assertEquals(false, encodings.get(1).config().lengthSelfEncoded());
+        assertEquals(false, encodings.get(1).config().hasKey(), "plaintext: the appliance says \"none\"");
         assertEquals(List.of(), EncoderClient.parse(" [ ] "));
     }
 

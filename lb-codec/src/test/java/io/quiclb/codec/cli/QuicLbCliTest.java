@@ -65,8 +65,8 @@ class QuicLbCliTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "                                                                  | missing command: decode, encode or keygen (see --help)",
-        "frobnicate                                                        | unknown command: frobnicate (expected decode, encode or keygen)",
+        "                                                                  | missing command: decode, encode, keygen or aws-nlb (see --help)",
+        "frobnicate                                                        | unknown command: frobnicate (expected decode, encode, keygen or aws-nlb)",
         "decode --server-id-length 3 --nonce-length 4 07c4605e4504cc4f     | missing required option: --config-id",
         "decode --config-id 7 --server-id-length 3 --nonce-length 4 07     | must be 0..6: configId=7",
         "decode --config-id 0 --server-id-length 3 --nonce-length 2 07     | must be 4..18: nonceLength=2",
@@ -107,11 +107,38 @@ class QuicLbCliTest {
         assertTrue(result.out.startsWith("usage: java -jar lb-codec.jar"), result.out);
     }
 
+    @Test
+    void shouldPrintTheAwsNlbProfileAndItsCids() {
+        Result fromEnvironment = run(java.util.Map.of("AWS_LBC_QUIC_SERVER_ID", "AAECAwQFBgc="), "aws-nlb",
+                "--count", "2");
+        assertEquals(0, fromEnvironment.exitCode, fromEnvironment.err);
+        String[] lines = fromEnvironment.out.split("\n");
+        assertEquals("aws-nlb: config 0, plaintext, server ID 0001020304050607 (8 octets), nonce 10 octets, CIDs of"
+                + " 19 octets", lines[0]);
+        assertEquals(3, lines.length);
+        assertEquals("0001020304050607", run("decode", "--config-id", "0", "--server-id-length", "8",
+                "--nonce-length", "10", lines[1]).out.trim());
+
+        Result explicit = run(java.util.Map.of(), "aws-nlb", "--server-id", "0x0001020304050607", "--nonce-length",
+                "7", "--count", "0");
+        assertEquals("aws-nlb: config 0, plaintext, server ID 0001020304050607 (8 octets), nonce 7 octets, CIDs of"
+                + " 16 octets", explicit.out.trim());
+
+        Result missing = run(java.util.Map.of(), "aws-nlb");
+        assertEquals(2, missing.exitCode);
+        assertEquals("", missing.out);
+        assertTrue(missing.err.startsWith("error: AWS_LBC_QUIC_SERVER_ID is not set"), missing.err);
+    }
+
     private static Result run(String... args) {
+        return run(System.getenv(), args);
+    }
+
+    private static Result run(java.util.Map<String, String> environment, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exitCode = QuicLbCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8), environment);
         return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
