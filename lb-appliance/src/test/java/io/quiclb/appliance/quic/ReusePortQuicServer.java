@@ -30,8 +30,16 @@ final class ReusePortQuicServer implements AutoCloseable {
      */
     ReusePortQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group, int threads)
             throws Exception {
+        this(name, config, serverId, group, threads, QuicLbCodecDispatcher.DEFAULT_MAX_PENDING_HAND_OVERS);
+    }
+
+    /**
+     * @param maxPendingHandOvers the dispatcher's bound on hand-overs queued at an owner's event loop
+     */
+    ReusePortQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group, int threads,
+                        int maxPendingHandOvers) throws Exception {
         AtomicInteger initialised = new AtomicInteger();
-        dispatcher = new QuicLbCodecDispatcher(config, serverId) {
+        dispatcher = new QuicLbCodecDispatcher(config, serverId, maxPendingHandOvers) {
             @Override
             protected void initChannel(Channel channel, int localConnectionIdLength,
                                        QuicConnectionIdGenerator idGenerator) throws Exception {

@@ -1,11 +1,15 @@
 package io.quiclb.codec.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.quiclb.codec.CidDecoder;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,6 +18,16 @@ import java.util.concurrent.atomic.LongAdder;
  * channel its DCID's thread ID names. So when a client migrates and the kernel hashes its new 4-tuple to another
  * socket, its packets still reach the thread that owns the connection (draft-21 §7.2). Datagrams whose DCID does
  * not decode (first flights with client-chosen DCIDs, other configurations) are handled where they landed.
+ *
+ * <p><b>The hand-over is bounded.</b> A datagram moved to another channel becomes a task on that channel's event loop
+ * (Netty's dispatcher fires it there), and forged short headers that decode to this server with another thread ID
+ * could queue one task each, without end. So a datagram is moved only while the owner's event loop has fewer than
+ * {@code maxPendingHandOvers} tasks waiting; otherwise it is handled where it landed, where the QUIC codec finds no
+ * connection for its DCID and drops it (Netty QUIC sends no stateless reset), counted per channel
+ * ({@link #droppedFull(int)}). Long headers are never moved: Netty's dispatcher reads the DCID of short headers only.
+ * Each channel counts what it moved out, what was moved in to it, and what it refused ({@link #movedIn(int)},
+ * {@link #movedOut(int)}). The owner's event loop is learnt when its channel registers, so add the dispatcher before
+ * the channel registers (as {@code Bootstrap.handler} does); until then, hand-overs to it are not bounded.
  *
  * <p>The configuration must carry a thread ID ({@link QuicLbConfig#threadIdLength()} &gt; 0) wide enough for the
  * channels, and its CIDs must be 10..20 octets long, which Netty's dispatcher requires. Subclasses build each
@@ -38,6 +52,13 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
     private final LongAdder dispatched = new LongAdder();
     private final LongAdder movedToOwner = new LongAdder();
     private final LongAdder handledWhereLanded = new LongAdder();
+    private final LongAdder droppedFull = new LongAdder();
+    private final int maxPendingHandOvers;
+    /** Per channel index: its event loop and counters; null until the channel registers. */
+    private final AtomicReferenceArray<ChannelStats> channels;
+
+    /** Tasks a channel's event loop may have waiting before hand-overs to it are dropped, by default. */
+    public static final int DEFAULT_MAX_PENDING_HAND_OVERS = 1024;
 
     /**
      * @param config   the configuration, with a thread ID
@@ -45,9 +66,25 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
      * @throws IllegalArgumentException when the configuration has no thread ID
      */
     protected QuicLbCodecDispatcher(QuicLbConfig config, ServerId serverId) {
+        this(config, serverId, DEFAULT_MAX_PENDING_HAND_OVERS);
+    }
+
+    /**
+     * @param config              the configuration, with a thread ID
+     * @param serverId            this server's ID in it
+     * @param maxPendingHandOvers tasks an owner's event loop may have waiting before a datagram is no longer moved
+     *                            to it but dropped, 1..1048576
+     * @throws IllegalArgumentException when the configuration has no thread ID, or the bound is out of range
+     */
+    protected QuicLbCodecDispatcher(QuicLbConfig config, ServerId serverId, int maxPendingHandOvers) {
         super(checkedCidLength(config));
+        if (maxPendingHandOvers < 1 || maxPendingHandOvers > 1 << 20) {
+            throw new IllegalArgumentException("must be 1..1048576: maxPendingHandOvers=" + maxPendingHandOvers);
+        }
         this.config = config;
         this.serverId = serverId;
+        this.maxPendingHandOvers = maxPendingHandOvers;
+        this.channels = new AtomicReferenceArray<>(1 << Math.min(16, 8 * config.threadIdLength()));
         this.decoders = ThreadLocal.withInitial(() -> new DecodeState(new CidDecoder(config)));
     }
 
@@ -69,6 +106,16 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
         return new QuicLbConnectionIdGenerator(config, serverId, index);
     }
 
+    /** Learns the event loop of the channel that registers: the one whose index {@link #newIdGenerator} was given. */
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
+        int index = decoders.get().channelIndex;
+        if (index >= 0 && index < channels.length()) {
+            channels.compareAndSet(index, null, new ChannelStats(ctx.executor()));
+        }
+        super.channelRegistered(ctx);
+    }
+
     @Override
     protected final int decodeIndex(ByteBuf dcid) {
         if (dcid == null) {
@@ -83,7 +130,20 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
             int owner = state.decoder.threadId();
             dispatched.increment();
             if (owner != state.channelIndex) {
+                ChannelStats target = owner < channels.length() ? channels.get(owner) : null;
+                if (target != null && target.full(maxPendingHandOvers)) {
+                    target.droppedFull.increment();
+                    droppedFull.increment();
+                    return HANDLE_WHERE_LANDED; // the QUIC codec here finds no connection for it and drops it
+                }
                 movedToOwner.increment();
+                if (target != null) {
+                    target.movedIn.increment();
+                }
+                ChannelStats here = state.channelIndex >= 0 ? channels.get(state.channelIndex) : null;
+                if (here != null) {
+                    here.movedOut.increment();
+                }
             }
             return owner;
         }
@@ -107,6 +167,62 @@ public abstract class QuicLbCodecDispatcher extends QuicCodecDispatcher {
     /** @return datagrams whose DCID did not decode to this server, handled on the channel they arrived on */
     public long handledWhereLanded() {
         return handledWhereLanded.sum();
+    }
+
+    /**
+     * @return datagrams that would have been moved to a channel whose event loop had {@code maxPendingHandOvers}
+     *         tasks waiting, and were dropped instead, over all channels
+     */
+    public long droppedFull() {
+        return droppedFull.sum();
+    }
+
+    /**
+     * @param channel a channel's index (its thread ID)
+     * @return datagrams other channels moved to it
+     */
+    public long movedIn(int channel) {
+        ChannelStats stats = stats(channel);
+        return stats == null ? 0 : stats.movedIn.sum();
+    }
+
+    /**
+     * @param channel a channel's index
+     * @return datagrams it moved to other channels
+     */
+    public long movedOut(int channel) {
+        ChannelStats stats = stats(channel);
+        return stats == null ? 0 : stats.movedOut.sum();
+    }
+
+    /**
+     * @param channel a channel's index
+     * @return datagrams that would have been moved to it and were dropped because its event loop was full
+     */
+    public long droppedFull(int channel) {
+        ChannelStats stats = stats(channel);
+        return stats == null ? 0 : stats.droppedFull.sum();
+    }
+
+    private ChannelStats stats(int channel) {
+        return channel >= 0 && channel < channels.length() ? channels.get(channel) : null;
+    }
+
+    /** A channel's event loop and its hand-over counters. */
+    private static final class ChannelStats {
+        final EventExecutor executor;
+        final LongAdder movedIn = new LongAdder();
+        final LongAdder movedOut = new LongAdder();
+        final LongAdder droppedFull = new LongAdder();
+
+        ChannelStats(EventExecutor executor) {
+            this.executor = executor;
+        }
+
+        /** @return whether its event loop has {@code max} tasks or more waiting (executors that cannot say: never) */
+        boolean full(int max) {
+            return executor instanceof SingleThreadEventExecutor loop && loop.pendingTasks() >= max;
+        }
     }
 
     /** One thread's decoder and scratch arrays. */
