@@ -143,7 +143,8 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
             }
             throw new StartupFailure((configuration.getStore().etcd() ? "store: " : "") + e.getMessage()
                     + (e instanceof java.io.IOException ? " (an appliance of a fleet starts only with the fleet's"
-                    + " state: start etcd, or check store.endpoints)" : ""), e);
+                    + " state: start etcd, or check store.endpoints" + (configuration.getStore().tls()
+                    ? "; an https endpoint needs etcd to serve TLS" : "") + ")" : ""), e);
         }
         RoutingService routing = new RoutingService(workers, initial);
         routing.setPanicThreshold(configuration.getHealth().panicThreshold());
@@ -162,6 +163,12 @@ public class QuicLbApplication extends Application<QuicLbConfiguration> {
                 initial.servers().stream().map(s -> s.name()).toList());
         ApiSettings api = configuration.getApi();
         AuditHistory audit = new AuditHistory(api.auditHistory(), Clock.systemUTC());
+        if (!(configuration.getLoggingFactory() instanceof DefaultLoggingFactory configuredLogging)
+                || !configuredLogging.getLoggers().containsKey("io.etcd.jetcd")) {
+            // jetcd warns once a second while etcd is out of reach; the store says so itself, at most every 10 s.
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.etcd.jetcd"))
+                    .setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         if (!(configuration.getLoggingFactory() instanceof DefaultLoggingFactory logging)
                 || !logging.getLoggers().containsKey(AuditHistory.LOGGER)) {
             // The audit trail stays on whatever logging.level says, unless logging.loggers names it.

@@ -59,12 +59,17 @@ public final class CapacityCheckCommand extends CheckCommand<QuicLbConfiguration
         StateStore store = new StateStore(Path.of(configuration.getApi().stateFile()));
         Optional<RoutingState> stored;
         try {
-            stored = InitialState.loadState(store, OwnAddresses.of(forwarder.listeners()));
+            stored = configuration.getStore().etcd() ? Optional.empty()
+                    : InitialState.loadState(store, OwnAddresses.of(forwarder.listeners()));
         } catch (IllegalStateException e) {
             throw new StartupFailure(e.getMessage(), e);
         }
         RoutingState state = stored.orElse(seeds);
-        if (stored.isPresent()) {
+        if (configuration.getStore().etcd()) {
+            System.out.println("The routing state lives in etcd (" + configuration.getStore() + "), which check does"
+                    + " not read: the capacity below counts config.yml's servers, and etcd's state wins when the"
+                    + " appliance starts");
+        } else if (stored.isPresent()) {
             List<String> differences = InitialState.seedDifferences(seeds, state);
             System.out.println("State file " + store.file() + " (" + state.configs().size() + " config(s), "
                     + state.servers().size() + " server(s)) overrides config.yml's quicLb and servers"

@@ -67,6 +67,8 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private final AtomicLong lastInvalid = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private ScheduledExecutorService reconciler;
+    /** Whether the last request to etcd failed: the next read that works says so once. */
+    private volatile boolean outOfReach;
     private Watch.Watcher watcher;
 
     /**
@@ -242,12 +244,16 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
         }
         Watch.Watcher current = client.getWatchClient().watch(key, WatchOption.builder().withRevision(from + 1).build(),
                 Watch.listener(response -> reconciler.execute(() -> apply(control, response)),
-                        error -> rewatch(control, "watch", error), () -> rewatch(control, "watch ended", null)));
+                        error -> rewatch(control, "watch", error), () -> rewatch(control, "watch", null)));
         watcher = current;
     }
 
     private void rewatch(ControlPlane control, String what, Throwable error) {
-        unreachable(what, error);
+        if (error != null) {
+            unreachable(what, error);
+        } else {
+            LOG.info("{}: the watch ended; watching again from revision {}", description, control.revision());
+        }
         try {
             reconciler.schedule(() -> {
                 reconcile(control);
@@ -273,6 +279,11 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
     private void reconcile(ControlPlane control) {
         try {
             GetResponse response = await(kv.get(key), "read");
+            if (outOfReach) {
+                outOfReach = false;
+                LOG.info("{}: etcd answers again; this appliance is at revision {}", description,
+                        control.revision());
+            }
             if (!response.getKvs().isEmpty()) {
                 KeyValue value = response.getKvs().get(0);
                 if (value.getModRevision() > control.revision()
@@ -307,6 +318,7 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
 
     /** Says that etcd could not be reached, at most once per 10 s. */
     void unreachable(String what, Throwable error) {
+        outOfReach = true;
         long now = System.nanoTime();
         long last = lastWarning.get();
         if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
@@ -325,7 +337,8 @@ public final class EtcdStateStore implements StateBackend, AutoCloseable {
                     + (what.equals("write") ? "; it may still be applied: read the state to see" : ""), e);
         } catch (ExecutionException e) {
             throw new IOException(description + ": " + what + " failed" + (what.equals("write") ? ", nothing written"
-                    : "") + ": " + e.getCause().getMessage(), e.getCause());
+                    : "") + ": " + e.getCause().getMessage() + "; etcd is out of reach: check store.endpoints and"
+                    + " etcd's health" + (what.equals("write") ? ", then repeat the request" : ""), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(description + ": " + what + " interrupted", e);

@@ -59,7 +59,7 @@ public final class AwsNlb {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(SERVER_ID_VARIABLE + " is not set: label the pod's namespace"
                     + " elbv2.k8s.aws/quic-server-id-inject=enabled so the AWS Load Balancer Controller injects it,"
-                    + " or give the target's QuicServerId explicitly");
+                    + " or give the target's QuicServerId explicitly (AwsNlb.serverId; the CLI's --server-id)");
         }
         return serverId(SERVER_ID_VARIABLE, value);
     }

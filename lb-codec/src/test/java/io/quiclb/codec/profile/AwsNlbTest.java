@@ -52,7 +52,7 @@ class AwsNlbTest {
     void shouldSayWhatIsWrongWithAServerId() {
         assertEquals("AWS_LBC_QUIC_SERVER_ID is not set: label the pod's namespace"
                 + " elbv2.k8s.aws/quic-server-id-inject=enabled so the AWS Load Balancer Controller injects it, or give"
-                + " the target's QuicServerId explicitly", assertThrows(IllegalArgumentException.class,
+                + " the target's QuicServerId explicitly (AwsNlb.serverId; the CLI's --server-id)", assertThrows(IllegalArgumentException.class,
                 () -> AwsNlb.serverIdFromEnvironment(Map.of())).getMessage());
         assertEquals("AWS_LBC_QUIC_SERVER_ID: must be 8 octets (the NLB's QuicServerId): got 7",
                 assertThrows(IllegalArgumentException.class, () -> AwsNlb.serverIdFromEnvironment(
