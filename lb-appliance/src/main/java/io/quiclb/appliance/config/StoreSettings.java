@@ -52,7 +52,7 @@ public record StoreSettings(
     /** etcd, shared by a fleet. */
     public static final String ETCD = "etcd";
 
-    /** Fills in defaults and checks the rules that tie keys together. */
+    /** Fills in defaults and checks the rules that tie keys together, naming every broken one at once. */
     public StoreSettings {
         type = type == null ? FILE : type.toLowerCase(Locale.ROOT);
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
@@ -60,54 +60,58 @@ public record StoreSettings(
         requestTimeout = requestTimeout == null ? Duration.seconds(2) : requestTimeout;
         reconcileEvery = reconcileEvery == null ? Duration.seconds(5) : reconcileEvery;
         applianceId = applianceId == null ? hostName() : applianceId;
+        List<String> problems = new java.util.ArrayList<>();
         if (!applianceId.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new IllegalArgumentException("store.applianceId must be 1 to 64 letters, digits, '.', '_' or '-':"
-                    + " applianceId=" + applianceId);
+            problems.add("store.applianceId must be 1 to 64 letters, digits, '.', '_' or '-': applianceId="
+                    + applianceId);
         }
         if (!type.equals(FILE) && !type.equals(ETCD)) {
-            throw new IllegalArgumentException("store.type must be file or etcd: type=" + type);
+            problems.add("store.type must be file or etcd: type=" + type);
         }
         if (type.equals(ETCD) && endpoints.isEmpty()) {
-            throw new IllegalArgumentException("store.endpoints: etcd needs at least one client URL, e.g."
-                    + " http://127.0.0.1:2379");
+            problems.add("store.endpoints: etcd needs at least one client URL, e.g. http://127.0.0.1:2379");
         }
+        String scheme = null;
         for (int i = 0; i < endpoints.size(); i++) {
             String endpoint = endpoints.get(i);
             URI uri;
             try {
                 uri = URI.create(endpoint);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("store.endpoints[" + i + "] is not a URL: " + endpoint);
+                problems.add("store.endpoints[" + i + "] is not a URL: " + endpoint);
+                continue;
             }
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
                     || uri.getPort() < 1) {
-                throw new IllegalArgumentException("store.endpoints[" + i + "] must be http://host:port or"
-                        + " https://host:port: " + endpoint);
-            }
-            if (!uri.getScheme().equals(URI.create(endpoints.get(0)).getScheme())) {
-                throw new IllegalArgumentException("store.endpoints must all be http or all https: " + endpoints);
+                problems.add("store.endpoints[" + i + "] must be http://host:port or https://host:port: " + endpoint);
+            } else if (scheme == null) {
+                scheme = uri.getScheme();
+            } else if (!scheme.equals(uri.getScheme())) {
+                problems.add("store.endpoints must all be http or all https: " + endpoints);
             }
         }
         if ((certFile == null) != (keyFile == null)) {
-            throw new IllegalArgumentException("store.certFile and store.keyFile go together: "
+            problems.add("store.certFile and store.keyFile go together: "
                     + (certFile == null ? "keyFile without certFile" : "certFile without keyFile"));
         }
-        if ((caFile != null || certFile != null) && !tls(endpoints)) {
-            throw new IllegalArgumentException("store.caFile, store.certFile and store.keyFile are for https"
-                    + " endpoints: endpoints=" + endpoints);
+        if ((caFile != null || certFile != null || keyFile != null) && !tls(endpoints)) {
+            problems.add("store.caFile, store.certFile and store.keyFile are for https endpoints: endpoints="
+                    + endpoints);
         }
         for (String[] file : new String[][] {{"caFile", caFile}, {"certFile", certFile}, {"keyFile", keyFile}}) {
             if (file[1] != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
-                throw new IllegalArgumentException("store." + file[0] + ": no readable file at " + file[1]);
+                problems.add("store." + file[0] + ": no readable file at " + file[1]);
             }
         }
         if (!prefix.startsWith("/") || prefix.endsWith("/") || prefix.contains("//")) {
-            throw new IllegalArgumentException("store.prefix must start with / and not end with one, e.g. /quiclb:"
-                    + " prefix=" + prefix);
+            problems.add("store.prefix must start with / and not end with one, e.g. /quiclb: prefix=" + prefix);
         }
         if ((username == null) != (password == null)) {
-            throw new IllegalArgumentException("store.username and store.password go together: "
+            problems.add("store.username and store.password go together: "
                     + (username == null ? "password without username" : "username without password"));
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
         }
     }
 

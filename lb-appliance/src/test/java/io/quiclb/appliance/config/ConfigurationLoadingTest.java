@@ -18,6 +18,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -185,6 +186,13 @@ class ConfigurationLoadingTest {
                 "store.prefix must start with / and not end with one, e.g. /quiclb: prefix=quiclb/");
         assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], password: s3cret-pw}\n", "store",
                 "store.username and store.password go together: password without username");
+        String every = assertThrows(ConfigurationException.class, () -> load("store: {type: etcd, endpoints:"
+                + " ['https://10.0.0.1:2379', 'http://10.0.0.2:2379'], applianceId: 'lb 1', username: lb}\n"))
+                .getMessage();
+        for (String problem : List.of("store.applianceId must be 1 to 64", "store.endpoints must all be http or all"
+                + " https", "store.username and store.password go together: username without password")) {
+            assertTrue(every.contains(problem), "every problem at once, " + problem + ": " + every);
+        }
         assertRejected("store: {type: etcd, endpoints: ['http://10.0.0.1:2379'], requestTimeout: 10ms}\n",
                 "store.requestTimeout", "must be greater than or equal to 100 MILLISECONDS");
         String message = assertThrows(ConfigurationException.class, () -> load("store: {type: etcd, endpoints:"
