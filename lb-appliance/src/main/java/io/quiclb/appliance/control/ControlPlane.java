@@ -173,15 +173,6 @@ public final class ControlPlane {
     /**
      * Adds or replaces the configuration with this config ID.
      *
-     * @param entry the configuration
-     */
-    public void putConfig(LbConfigEntry entry) {
-        putConfig(entry, "PUT", Change.INTERNAL);
-    }
-
-    /**
-     * Adds or replaces the configuration with this config ID.
-     *
      * @param entry  the configuration
      * @param method the API method, for the audit log (PUT or PATCH)
      * @param change who asks, and how
@@ -209,16 +200,6 @@ public final class ControlPlane {
      * Deletes a configuration, and the server IDs servers hold in it (the last step of a rotation, draft-21 §3.1).
      *
      * @param configId the config ID
-     * @throws ApiException 404 when there is none
-     */
-    public void deleteConfig(int configId) {
-        deleteConfig(configId, Change.INTERNAL);
-    }
-
-    /**
-     * Deletes a configuration, and the server IDs servers hold in it (the last step of a rotation, draft-21 §3.1).
-     *
-     * @param configId the config ID
      * @param change   who asks, and how
      * @return what it did
      * @throws ApiException 404 when there is none, 409 when live CIDs use it and it is not forced
@@ -236,16 +217,6 @@ public final class ControlPlane {
         }
         return commit(change, "DELETE configs/" + configId, false, String.valueOf(configId),
                 new RoutingState(configs, servers, state.draining(), held.retire(state.retired(), configId)));
-    }
-
-    /**
-     * Adds or replaces a server.
-     *
-     * @param server the server
-     * @throws ApiException 409 when one of its server IDs belongs to another server in that config
-     */
-    public void putServer(ServerEntry server) {
-        putServer(server, "PUT", Change.INTERNAL);
     }
 
     /**
@@ -348,14 +319,6 @@ public final class ControlPlane {
     }
 
     /**
-     * @param name a server's name
-     * @throws ApiException 404 when there is none
-     */
-    public void deleteServer(String name) {
-        deleteServer(name, Change.INTERNAL);
-    }
-
-    /**
      * @param name   a server's name
      * @param change who asks, and how
      * @return what it did
@@ -367,17 +330,6 @@ public final class ControlPlane {
         draining.remove(name);
         return commit(change, "DELETE servers/" + name, true, name, state.with(state.configs(),
                 state.servers().stream().filter(s -> !s.name().equals(name)).toList(), draining));
-    }
-
-    /**
-     * Stops or resumes new first flights to a server; datagrams whose CIDs name it still reach it.
-     *
-     * @param name     a server's name
-     * @param draining true to drain, false to undrain
-     * @throws ApiException 404 when there is none
-     */
-    public void setDraining(String name, boolean draining) {
-        setDraining(name, draining, Change.INTERNAL);
     }
 
     /**

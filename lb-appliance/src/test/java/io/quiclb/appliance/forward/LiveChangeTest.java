@@ -10,6 +10,7 @@ import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.LbConfigEntry;
 import io.quiclb.appliance.config.ServerEntry;
 import io.quiclb.appliance.config.TransportKind;
+import io.quiclb.appliance.control.Change;
 import io.quiclb.appliance.control.ControlPlane;
 import io.quiclb.appliance.control.RoutingState;
 import io.quiclb.appliance.control.StateStore;
@@ -81,18 +82,18 @@ class LiveChangeTest {
             sender.start();
             // 1. A new config in a free slot, and the servers' IDs in it; c leaves and d joins meanwhile.
             assertTrue(await(() -> sent.get() > 1_500));
-            control.putConfig(NEW);
-            control.putServer(server("a", a, Map.of(0, "0a01", 1, "0a0a01")));
-            control.putServer(server("b", b, Map.of(0, "0b02", 1, "0b0b02")));
-            control.deleteServer("c");
-            control.putServer(server("d", d, Map.of(0, "0d04", 1, "0d0d04")));
+            control.putConfig(NEW, "PUT", Change.INTERNAL);
+            control.putServer(server("a", a, Map.of(0, "0a01", 1, "0a0a01")), "PUT", Change.INTERNAL);
+            control.putServer(server("b", b, Map.of(0, "0b02", 1, "0b0b02")), "PUT", Change.INTERNAL);
+            control.deleteServer("c", Change.INTERNAL);
+            control.putServer(server("d", d, Map.of(0, "0d04", 1, "0d0d04")), "PUT", Change.INTERNAL);
             // 2. The servers switch: both slots decode while late old-config CIDs still arrive.
             assertTrue(await(() -> sent.get() > 3_500));
             switched.set(true);
             clientA.send(QuicPackets.shortHeader(oldA.nextConnectionId(), "a-late"));
             // 3. The old slot drains; 4. it is deleted.
             assertTrue(await(() -> sent.get() > 5_500));
-            control.deleteConfig(0);
+            control.deleteConfig(0, Change.INTERNAL);
             sender.join(60_000);
             assertNull(failure.get());
             assertTrue(await(() -> a.count() == total + 1 && b.count() == total),
@@ -113,7 +114,7 @@ class LiveChangeTest {
             List<ServerEntry> servers = List.of(server("a", a, Map.of(0, "0a01")), server("b", b, Map.of(0, "0b02")));
             ControlPlane control = ControlPlane.of(fixture.routing, new StateStore(directory.resolve("state.json")),
                     new RoutingState(List.of(OLD), servers, Set.of()), () -> { });
-            control.setDraining("a", true);
+            control.setDraining("a", true, Change.INTERNAL);
             CidEncoder toA = new CidEncoder(OLD.toQuicLbConfig(), ServerId.fromHex("0a01"), 0);
             UdpClient existing = fixture.client();
             for (int i = 0; i < 50; i++) {
