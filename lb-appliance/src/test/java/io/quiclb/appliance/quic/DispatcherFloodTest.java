@@ -3,27 +3,19 @@ package io.quiclb.appliance.quic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dropwizard.util.Duration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.quiclb.appliance.config.AesKeyHex;
-import io.quiclb.appliance.config.ForwarderSettings;
-import io.quiclb.appliance.config.HostPort;
 import io.quiclb.appliance.config.LbConfigEntry;
-import io.quiclb.appliance.config.QuicLbSettings;
-import io.quiclb.appliance.config.ServerEntry;
-import io.quiclb.appliance.config.TransportKind;
 import io.quiclb.appliance.forward.Forwarder;
-import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.CidEncoder;
 import io.quiclb.codec.ServerId;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,12 +46,7 @@ class DispatcherFloodTest {
         try {
             server = new ReusePortQuicServer("s1", CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), group, 2,
                     MAX_PENDING);
-            forwarder = new Forwarder(new ForwarderSettings(TransportKind.EPOLL, 1,
-                    List.of(HostPort.parse("127.0.0.1:0")), Duration.seconds(60), 1000L, 2048),
-                    new RoutingService(1, new QuicLbSettings(List.of(CONFIG)), List.of(new ServerEntry("s1",
-                            HostPort.parse("127.0.0.1:" + server.address().getPort()), Map.of(0, "0a01"),
-                            List.of()))));
-            forwarder.start();
+            forwarder = DispatcherMigrationTest.forwarderTo(server, CONFIG);
             QuicClientConnectionImpl connection = KwikClients.connect(forwarder.boundAddresses().get(0));
             try {
                 assertTrue(KwikClients.request(connection).startsWith("server=s1"));

@@ -45,12 +45,7 @@ class DispatcherMigrationTest {
         Forwarder forwarder = null;
         try {
             server = new ReusePortQuicServer("s1", CONFIG.toQuicLbConfig(), ServerId.fromHex("0a01"), group, 2);
-            forwarder = new Forwarder(new ForwarderSettings(TransportKind.EPOLL, 1,
-                    List.of(HostPort.parse("127.0.0.1:0")), Duration.seconds(60), 1000L, 2048),
-                    new RoutingService(1, new QuicLbSettings(List.of(CONFIG)), List.of(new ServerEntry("s1",
-                            HostPort.parse("127.0.0.1:" + server.address().getPort()), Map.of(0, "0a01"),
-                            List.of()))));
-            forwarder.start();
+            forwarder = forwarderTo(server, CONFIG);
 
             int connections = 0;
             while (connections < MAX_CONNECTIONS && server.dispatcher.movedToOwner() == 0) {
@@ -75,6 +70,19 @@ class DispatcherMigrationTest {
             }
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /**
+     * @return a started appliance forwarder (epoll, one worker) whose one server, s1 with server ID 0a01 in
+     *         {@code config}, is {@code server}
+     */
+    static Forwarder forwarderTo(ReusePortQuicServer server, LbConfigEntry config) throws Exception {
+        Forwarder forwarder = new Forwarder(new ForwarderSettings(TransportKind.EPOLL, 1,
+                List.of(HostPort.parse("127.0.0.1:0")), Duration.seconds(60), 1000L, 2048),
+                new RoutingService(1, new QuicLbSettings(List.of(config)), List.of(new ServerEntry("s1",
+                        HostPort.parse("127.0.0.1:" + server.address().getPort()), Map.of(0, "0a01"), List.of()))));
+        forwarder.start();
+        return forwarder;
     }
 
     /** One request, an active migration, one more request: both answered by the same thread. */

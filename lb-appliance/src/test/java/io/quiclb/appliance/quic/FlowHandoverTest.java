@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quiclb.appliance.EchoBackend;
 import io.dropwizard.util.Duration;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.ForwarderSettings;

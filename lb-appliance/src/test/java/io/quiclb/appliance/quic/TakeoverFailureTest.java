@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quiclb.appliance.EchoBackend;
 import io.quiclb.appliance.Prerequisites;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.LbConfigEntry;

@@ -3,6 +3,7 @@ package io.quiclb.appliance.quic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quiclb.appliance.EchoBackend;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.quiclb.appliance.Prerequisites;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quiclb.appliance.EchoBackend;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.util.Duration;
@@ -53,7 +54,7 @@ class FleetStoreTest {
 
     @Test
     void shouldRouteAlikeAcrossTheFleetAndCarryOnWithoutEtcd() throws Exception {
-        try (EtcdServer etcd = new EtcdServer(directory); Echo echo = new Echo()) {
+        try (EtcdServer etcd = new EtcdServer(directory); EchoBackend echo = new EchoBackend()) {
             List<DropwizardTestSupport<QuicLbConfiguration>> fleet = new ArrayList<>();
             List<InetSocketAddress> listeners = new ArrayList<>();
             try {
@@ -114,7 +115,7 @@ class FleetStoreTest {
 
                 // A server registers through B: it gets the lowest free server ID in every config, and its CIDs
                 // route on A and C.
-                try (Echo registered = new Echo()) {
+                try (EchoBackend registered = new EchoBackend()) {
                     HttpResponse<String> reply = call(fleet.get(1), "POST", "/api/v1/servers", "{\"name\":\"reg\","
                             + "\"address\":\"127.0.0.1:" + registered.port() + "\",\"probe\":\"none\"}");
                     assertEquals(201, reply.statusCode(), reply.body());
@@ -301,49 +302,6 @@ class FleetStoreTest {
     private static int freeUdpPort() throws IOException {
         try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             return probe.getLocalPort();
-        }
-    }
-
-    /** A UDP echo on 127.0.0.1, on a thread of its own, until closed. */
-    private static final class Echo implements AutoCloseable {
-        private final DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        private final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
-        private final Thread thread;
-
-        Echo() throws IOException {
-            thread = new Thread(() -> {
-                byte[] buffer = new byte[2048];
-                while (!socket.isClosed()) {
-                    try {
-                        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-                        socket.receive(packet);
-                        received.incrementAndGet();
-                        socket.send(new DatagramPacket(packet.getData(), packet.getLength(),
-                                packet.getSocketAddress()));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "echo");
-            thread.start();
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        int received() {
-            return received.get();
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

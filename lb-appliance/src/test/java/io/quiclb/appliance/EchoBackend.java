@@ -1,4 +1,4 @@
-package io.quiclb.appliance.quic;
+package io.quiclb.appliance;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,14 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A UDP backend on 127.0.0.1 that echoes every datagram to its sender, on a thread of its own, until closed, and
- * remembers every sender address it saw (the appliance's upstream 4-tuples).
+ * remembers every sender address it saw (the appliance's upstream 4-tuples) and how many datagrams came.
  */
-final class EchoBackend implements AutoCloseable {
+public final class EchoBackend implements AutoCloseable {
     private final DatagramChannel socket;
     private final Thread thread;
     private final Set<SocketAddress> senders = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
 
-    EchoBackend() throws IOException {
+    public EchoBackend() throws IOException {
         socket = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         socket.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
         thread = new Thread(() -> {
@@ -28,6 +29,7 @@ final class EchoBackend implements AutoCloseable {
                     buffer.clear();
                     var from = socket.receive(buffer);
                     senders.add(from);
+                    received.incrementAndGet();
                     buffer.flip();
                     socket.send(buffer, from);
                 } catch (IOException e) {
@@ -39,11 +41,17 @@ final class EchoBackend implements AutoCloseable {
     }
 
     /** @return every sender address seen so far */
-    Set<SocketAddress> senders() {
+    public Set<SocketAddress> senders() {
         return Set.copyOf(senders);
     }
 
-    int port() throws IOException {
+    /** @return datagrams received so far */
+    public int received() {
+        return received.get();
+    }
+
+    /** @return the port it listens on */
+    public int port() throws IOException {
         return ((InetSocketAddress) socket.getLocalAddress()).getPort();
     }
 
