@@ -43,7 +43,10 @@ class ForwarderFlowTest {
             assertEquals(1, fixture.forwarder.flows());
             assertTrue(await(() -> fixture.forwarder.flows() == 0), "flow never expired");
             assertEquals(1, fixture.forwarder.total(ForwarderCounter.FLOWS_EXPIRED));
-            assertEquals(0, fixture.forwarder.upstreamSockets(), "the idle upstream socket closes too");
+            // The same sweep closes the flow, then the socket: read from this thread, the flow count can reach 0
+            // a moment before the socket count does.
+            assertTrue(await(() -> fixture.forwarder.upstreamSockets() == 0), "the idle upstream socket closes too: "
+                    + fixture.forwarder.upstreamSockets() + " open");
             client.send(QuicPackets.shortHeader(encoder.nextConnectionId(), "again"));
             assertNotNull(a.poll(5_000));
             assertEquals(2, fixture.forwarder.total(ForwarderCounter.FLOWS_OPENED));
