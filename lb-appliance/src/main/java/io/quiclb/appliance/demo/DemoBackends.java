@@ -62,9 +62,7 @@ public final class DemoBackends implements Managed {
     public void start() throws Exception {
         int threads = state.servers().stream().mapToInt(s -> Math.max(1, s.threadSockets().size())).max().orElse(1);
         group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
-        DemoCertificate certificate = DemoCertificate.generate();
-        QuicSslContext tls = QuicSslContextBuilder.forServer(certificate.keyPair().getPrivate(), null,
-                certificate.certificate()).applicationProtocols(Http3.supportedApplicationProtocols()).build();
+        QuicSslContext tls = tls();
         try {
             for (ServerEntry server : state.servers()) {
                 Optional<LbConfigEntry> config = configFor(server);
@@ -99,29 +97,7 @@ public final class DemoBackends implements Managed {
     private void bind(String name, int thread, QuicLbConfig config, ServerId serverId, HostPort socket,
                       EventLoopGroup loop, QuicSslContext tls) throws InterruptedException {
         QuicLbConnectionIdGenerator ids = new QuicLbConnectionIdGenerator(config, serverId, thread);
-        ChannelHandler codec = Http3.newQuicServerCodecBuilder()
-                .sslContext(tls)
-                .maxIdleTimeout(30, TimeUnit.SECONDS)
-                .initialMaxData(1 << 20)
-                .initialMaxStreamDataBidirectionalRemote(1 << 16)
-                .initialMaxStreamsBidirectional(100)
-                .activeMigration(true)
-                .localConnectionIdLength(ids.cidLength())
-                .connectionIdAddressGenerator(ids)
-                // A ChannelInitializer is sharable: one instance serves every connection of this socket.
-                .handler(new ChannelInitializer<QuicChannel>() {
-                    @Override
-                    protected void initChannel(QuicChannel connection) {
-                        connection.pipeline().addLast(new Http3ServerConnectionHandler(
-                                new ChannelInitializer<QuicStreamChannel>() {
-                                    @Override
-                                    protected void initChannel(QuicStreamChannel stream) {
-                                        stream.pipeline().addLast(new DemoRequestHandler(name, thread));
-                                    }
-                                }));
-                    }
-                })
-                .build();
+        ChannelHandler codec = codec(name, thread, ids, tls, null);
         InetSocketAddress address = socket.resolve();
         ChannelFuture bound = new Bootstrap().group(loop).channel(NioDatagramChannel.class).handler(codec)
                 .bind(address).await();
@@ -134,6 +110,49 @@ public final class DemoBackends implements Managed {
         channels.add(channel);
         LOG.info("demo: backend {} thread {} on {} issues config {} CIDs", name, thread, socket,
                 config.configId());
+    }
+
+    /**
+     * The QUIC server codec of one backend socket: HTTP/3, CIDs from {@code ids}, every request answered by a
+     * {@link DemoRequestHandler}.
+     *
+     * @param perConnection a sharable handler added to every connection's pipeline first, or null
+     */
+    static ChannelHandler codec(String name, int thread, QuicLbConnectionIdGenerator ids, QuicSslContext tls,
+                                ChannelHandler perConnection) {
+        return Http3.newQuicServerCodecBuilder()
+                .sslContext(tls)
+                .maxIdleTimeout(30, TimeUnit.SECONDS)
+                .initialMaxData(1 << 20)
+                .initialMaxStreamDataBidirectionalRemote(1 << 16)
+                .initialMaxStreamsBidirectional(100)
+                .activeMigration(true)
+                .localConnectionIdLength(ids.cidLength())
+                .connectionIdAddressGenerator(ids)
+                // A ChannelInitializer is sharable: one instance serves every connection of this socket.
+                .handler(new ChannelInitializer<QuicChannel>() {
+                    @Override
+                    protected void initChannel(QuicChannel connection) {
+                        if (perConnection != null) {
+                            connection.pipeline().addLast(perConnection);
+                        }
+                        connection.pipeline().addLast(new Http3ServerConnectionHandler(
+                                new ChannelInitializer<QuicStreamChannel>() {
+                                    @Override
+                                    protected void initChannel(QuicStreamChannel stream) {
+                                        stream.pipeline().addLast(new DemoRequestHandler(name, thread));
+                                    }
+                                }));
+                    }
+                })
+                .build();
+    }
+
+    /** @return a TLS context for HTTP/3 with a fresh self-signed certificate */
+    static QuicSslContext tls() throws Exception {
+        DemoCertificate certificate = DemoCertificate.generate();
+        return QuicSslContextBuilder.forServer(certificate.keyPair().getPrivate(), null,
+                certificate.certificate()).applicationProtocols(Http3.supportedApplicationProtocols()).build();
     }
 
     private Optional<LbConfigEntry> configFor(ServerEntry server) {

@@ -19,6 +19,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
 import io.quiclb.codec.netty.QuicLbConnectionIdGenerator;
+import io.quiclb.codec.netty.RotationDrain;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
@@ -39,7 +40,11 @@ import java.util.concurrent.TimeUnit;
 final class TestQuicServer implements AutoCloseable {
     static final String ALPN = "quiclb-test";
 
+    /** The application error code a drained connection is closed with. */
+    static final int DRAINED = 0x51;
+
     final String name;
+    private final RotationDrain rotation;
     private final List<QuicLbConnectionIdGenerator> ids = new ArrayList<>();
     private final List<ThreadSocketCheck> checks = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
@@ -54,12 +59,27 @@ final class TestQuicServer implements AutoCloseable {
      */
     TestQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group, int threads)
             throws Exception {
+        this(name, config, serverId, group, threads, null);
+    }
+
+    /**
+     * @param drainPace when not null, every connection is tracked by a {@link RotationDrain} with this pace that
+     *                  closes connections left on an old configuration ({@link #rotation()})
+     */
+    TestQuicServer(String name, QuicLbConfig config, ServerId serverId, EventLoopGroup group, int threads,
+                   java.time.Duration drainPace) throws Exception {
         this.name = name;
+        for (int thread = 0; thread < threads; thread++) {
+            ids.add(new QuicLbConnectionIdGenerator(config, serverId, thread));
+        }
+        rotation = drainPace == null ? null
+                : new RotationDrain(ids, drainPace, RotationDrain.close(DRAINED, "QUIC-LB config rotation"));
         Iterator<EventExecutor> loops = group.iterator();
         for (int thread = 0; thread < threads; thread++) {
-            QuicLbConnectionIdGenerator generator = new QuicLbConnectionIdGenerator(config, serverId, thread);
+            QuicLbConnectionIdGenerator generator = ids.get(thread);
             ThreadSocketCheck check = new ThreadSocketCheck(config, thread);
-            ChannelHandler codec = codec(name, thread, generator.cidLength(), generator);
+            ChannelHandler codec = codec(name, thread, generator.cidLength(), generator,
+                    rotation == null ? null : rotation.tracker());
             EventLoopGroup loop = threads == 1 ? group : (EventLoopGroup) loops.next();
             Channel channel = new Bootstrap().group(loop).channel(NioDatagramChannel.class)
                     .handler(new ChannelInitializer<Channel>() {
@@ -69,10 +89,14 @@ final class TestQuicServer implements AutoCloseable {
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-            ids.add(generator);
             checks.add(check);
             channels.add(channel);
         }
+    }
+
+    /** @return the rotation drain every connection is tracked by; only for servers built with a drain pace */
+    RotationDrain rotation() {
+        return java.util.Objects.requireNonNull(rotation, "built without a drain pace");
     }
 
     /**
@@ -81,6 +105,13 @@ final class TestQuicServer implements AutoCloseable {
      */
     static ChannelHandler codec(String name, int thread, int cidLength,
                                 io.netty.handler.codec.quic.QuicConnectionIdGenerator ids) throws Exception {
+        return codec(name, thread, cidLength, ids, null);
+    }
+
+    /** As above, with {@code perConnection} (sharable, or null) added to every connection's pipeline. */
+    static ChannelHandler codec(String name, int thread, int cidLength,
+                                io.netty.handler.codec.quic.QuicConnectionIdGenerator ids,
+                                ChannelHandler perConnection) throws Exception {
         QuicSslContext tls = QuicSslContextBuilder.forServer(resource("key.pem"), null, resource("cert.pem"))
                 .applicationProtocols(ALPN).build();
         return new QuicServerCodecBuilder()
@@ -97,7 +128,10 @@ final class TestQuicServer implements AutoCloseable {
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel connection) {
-                        // Nothing per connection: streams carry the requests.
+                        // Streams carry the requests; a rotation drain tracks the connection.
+                        if (perConnection != null) {
+                            connection.pipeline().addLast(perConnection);
+                        }
                     }
                 })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {

@@ -1,9 +1,12 @@
 package io.quiclb.codec.netty;
 
+import io.quiclb.codec.QuicLbConfig;
+import io.quiclb.codec.ServerId;
 import io.quiclb.codec.agent.EncoderClient;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -13,14 +16,15 @@ import java.util.function.Consumer;
  * the config in use disappears from the offer, it moves to the highest config ID still offered; when the config in use
  * is offered with another key or server ID, it moves to that. A new config must
  * give CIDs of the generator's length ({@link QuicLbConnectionIdGenerator#update}); one that does not is refused
- * and the generator goes on as before.
+ * and the generator goes on as before. Built on a {@link RotationDrain}, it rotates through it, so the server's live
+ * connections left on the old config are drained over the drain's pace too.
  *
  * <p><b>Thread safety:</b> called by the client's one thread; the generator is thread-safe.
  */
 public final class EncoderFollower implements Consumer<List<EncoderClient.Encoding>> {
     private static final System.Logger LOG = System.getLogger(EncoderFollower.class.getName());
 
-    private final QuicLbConnectionIdGenerator generator;
+    private final BiConsumer<QuicLbConfig, ServerId> switchTo;
     private int current;
     private Set<Integer> offeredBefore;
     /** What the generator issues now, as {@link EncoderClient.Encoding#toString}; null before the first offer. */
@@ -31,7 +35,19 @@ public final class EncoderFollower implements Consumer<List<EncoderClient.Encodi
      * @param currentConfigId the config ID it was built with
      */
     public EncoderFollower(QuicLbConnectionIdGenerator generator, int currentConfigId) {
-        this.generator = generator;
+        this(generator::update, currentConfigId);
+    }
+
+    /**
+     * @param rotation        the rotation drain of the server's generators
+     * @param currentConfigId the config ID they were built with
+     */
+    public EncoderFollower(RotationDrain rotation, int currentConfigId) {
+        this(rotation::rotate, currentConfigId);
+    }
+
+    private EncoderFollower(BiConsumer<QuicLbConfig, ServerId> switchTo, int currentConfigId) {
+        this.switchTo = switchTo;
         this.current = currentConfigId;
     }
 
@@ -64,7 +80,7 @@ public final class EncoderFollower implements Consumer<List<EncoderClient.Encodi
         }
         if (next != null) {
             using = next.toString();
-            generator.update(next.config(), next.serverId());
+            switchTo.accept(next.config(), next.serverId());
             LOG.log(System.Logger.Level.INFO, "issuing CIDs of " + next + " from now on (was config " + current + ")");
             current = next.config().configId();
         }

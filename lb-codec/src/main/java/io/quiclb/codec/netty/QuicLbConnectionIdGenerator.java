@@ -37,7 +37,8 @@ import java.nio.ByteBuffer;
  *         .streamHandler(streamInitializer)
  *         .build();
  * new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(4433).sync();
- * // Rotation: ids.update(newConfig, newServerId) once the load balancers have newConfig.
+ * // Rotation: ids.update(newConfig, newServerId) once the load balancers have newConfig; RotationDrain also
+ * // drains the live connections still on the old configuration, paced (draft-21 §3.1).
  * }</pre>
  *
  * <p><b>Thread safety:</b> thread-safe (methods are synchronized; calls are rare, once per CID issued). Give each
@@ -75,7 +76,8 @@ public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenera
     }
 
     /**
-     * Issues CIDs of a new configuration from now on, never of the old one (draft-21 §3.1).
+     * Issues CIDs of a new configuration from now on, never of the old one (draft-21 §3.1). Live connections keep
+     * the CIDs they hold; {@link RotationDrain} also moves or drains them.
      *
      * @param config   the new configuration
      * @param serverId this server's ID in it
@@ -145,7 +147,8 @@ public final class QuicLbConnectionIdGenerator implements QuicConnectionIdGenera
         return false;
     }
 
-    private void requireLength(QuicLbConfig config) {
+    /** @throws IllegalArgumentException when {@code config}'s padded CID length differs from {@link #cidLength()} */
+    void requireLength(QuicLbConfig config) {
         if (paddedLength(config.cidLength()) != cidLength) {
             throw new IllegalArgumentException("must keep cidLength=" + cidLength + " (the QUIC codec's"
                     + " localConnectionIdLength; configurations shorter than " + CidEncoder.MIN_UNROUTABLE_CID_LENGTH

@@ -38,6 +38,22 @@ class EncoderFollowerTest {
         assertEquals(2, issuedConfig(ids));
     }
 
+    @Test
+    void shouldRotateThroughARotationDrain() {
+        QuicLbConfig threaded0 = QuicLbConfig.builder(0, 2, 6).threadIdLength(1).build();
+        QuicLbConfig threaded1 = QuicLbConfig.builder(1, 2, 6).threadIdLength(1).build();
+        QuicLbConnectionIdGenerator thread0 = new QuicLbConnectionIdGenerator(threaded0, ServerId.fromHex("0a01"), 0);
+        QuicLbConnectionIdGenerator thread1 = new QuicLbConnectionIdGenerator(threaded0, ServerId.fromHex("0a01"), 1);
+        RotationDrain rotation = new RotationDrain(List.of(thread0, thread1), java.time.Duration.ofSeconds(1),
+                RotationDrain.close(0, "rotation"));
+        EncoderFollower follower = new EncoderFollower(rotation, 0);
+        follower.accept(List.of(encoding(threaded0, "0a01")));
+        follower.accept(List.of(encoding(threaded0, "0a01"), encoding(threaded1, "0b01")));
+        assertEquals(1, follower.currentConfigId());
+        assertEquals(1, issuedConfig(thread0), "every generator of the drain moved");
+        assertEquals(1, issuedConfig(thread1));
+    }
+
     private static EncoderClient.Encoding encoding(QuicLbConfig config, String serverId) {
         return new EncoderClient.Encoding(config, ServerId.fromHex(serverId));
     }

@@ -1,0 +1,241 @@
+package io.quiclb.codec.netty;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionAddress;
+import io.quiclb.codec.FirstOctet;
+import io.quiclb.codec.QuicLbConfig;
+import io.quiclb.codec.ServerId;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Config rotation for a Netty QUIC server's live connections (draft-21 §3.1): switches the server's
+ * {@link QuicLbConnectionIdGenerator}s to the new configuration, then, paced over a period "like connection
+ * draining", drains every connection that still receives datagrams on a CID of an older configuration.
+ *
+ * <p><b>What Netty 4.2.18 allows, and what is missing.</b> §3.1 wants the server to give each live connection CIDs
+ * of the new configuration and retire the old ones (NEW_CONNECTION_ID with Retire Prior To). Netty's QUIC API cannot:
+ * {@code QuicheQuicChannel.newSourceConnectionIds()} is the only caller of quiche's {@code quiche_conn_new_scid}, it
+ * runs only while quiche reports {@code scids_left > 0} (a free slot under the peer's
+ * {@code active_connection_id_limit}, i.e. after the client retired a CID), and it always passes
+ * {@code retire_if_needed = false}; no public method of {@link QuicChannel} issues a CID or raises Retire Prior To.
+ * So a connection moves to the new configuration only when its client retires its old CIDs itself (each retired CID
+ * is replaced by one of the new configuration, since the generators issue only those). What the API does expose is
+ * the CID the client sends to on the active path ({@link QuicChannel#localAddress()}, quiche's
+ * {@code quiche_conn_source_id}); this class reads it and hands each connection still on an old configuration to
+ * {@code drain} (by default a graceful application close, after which the client reconnects and gets new-config
+ * CIDs). Netty would need a {@code QuicChannel} method that issues a new source CID with {@code retire_if_needed}
+ * (or sets Retire Prior To) for the moving half of §3.1; with it, the drain would close only clients that ignore
+ * Retire Prior To.
+ *
+ * <p><b>Pace.</b> {@link #rotate} takes a snapshot of the live connections and checks connection {@code i} of
+ * {@code n} at {@code pace × (i + 1) / n} after the rotation, so the reconnections spread evenly over the pace
+ * instead of arriving at once. A connection that completes its handshake during the pace on a CID of an older
+ * configuration (its first CID was issued before the rotation) is checked at the end of the pace. A connection found
+ * on a CID of the new configuration is counted {@link #moved()} and left alone; it is not checked again (a client
+ * may in principle go back to an unretired old CID later; RFC 9000 §5.1.1 lets it use any it holds). So after the
+ * pace, plus the time a closed client takes to stop sending, a load balancer sees no old-configuration CID from these
+ * connections and can delete the old configuration (draft-21 §3.1's last step).
+ *
+ * <p>Usage: add {@link #tracker()} to every connection's pipeline (it is sharable), and call {@link #rotate} instead
+ * of {@link QuicLbConnectionIdGenerator#update} once every load balancer has the new configuration:
+ * <pre>{@code
+ * RotationDrain rotation = new RotationDrain(generators, Duration.ofMinutes(5), RotationDrain.close(0x100, "rotation"));
+ * builder.handler(new ChannelInitializer<QuicChannel>() {
+ *     protected void initChannel(QuicChannel connection) {
+ *         connection.pipeline().addLast(rotation.tracker(), new Http3ServerConnectionHandler(requests));
+ *     }
+ * });
+ * ...
+ * rotation.rotate(newConfig, newServerId);
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> thread-safe. {@link #rotate} may be called from any thread (calls are serialised); the
+ * tracker runs on each connection's event loop, and every check and every {@code drain} call runs on the event loop
+ * of the connection it concerns. The set of live connections is a concurrent set shared by all event loops.
+ */
+public final class RotationDrain {
+    private static final String ADDRESS_PREFIX = "connId=";
+
+    private final List<QuicLbConnectionIdGenerator> generators;
+    private final long paceNanos;
+    private final Consumer<QuicChannel> drain;
+    private final Set<QuicChannel> live = ConcurrentHashMap.newKeySet();
+    private final Tracker tracker = new Tracker();
+    private final LongAdder moved = new LongAdder();
+    private final LongAdder drained = new LongAdder();
+    private final LongAdder gone = new LongAdder();
+    /** The config ID of the latest rotation, or -1 before the first. */
+    private volatile int targetConfigId = -1;
+    /** {@link System#nanoTime()} at which the latest rotation's pace ends. */
+    private volatile long paceEndNanos;
+
+    /**
+     * @param generators the server's generators (one per thread), all issuing CIDs of one length
+     * @param pace       the period over which connections on an older configuration are drained; positive
+     * @param drain      what to do with a connection still on an older configuration, called on its event loop;
+     *                   {@link #close(int, String)} closes it
+     * @throws IllegalArgumentException when {@code generators} is empty or their CID lengths differ, or when
+     *                                  {@code pace} is not positive
+     */
+    public RotationDrain(List<QuicLbConnectionIdGenerator> generators, Duration pace, Consumer<QuicChannel> drain) {
+        if (generators.isEmpty()) {
+            throw new IllegalArgumentException("generators: must name at least one generator");
+        }
+        int length = generators.get(0).cidLength();
+        for (QuicLbConnectionIdGenerator generator : generators) {
+            if (generator.cidLength() != length) {
+                throw new IllegalArgumentException("generators: must all issue CIDs of one length: "
+                        + length + " and " + generator.cidLength());
+            }
+        }
+        if (pace.isNegative() || pace.isZero()) {
+            throw new IllegalArgumentException("pace: must be positive: " + pace);
+        }
+        this.generators = List.copyOf(generators);
+        this.paceNanos = pace.toNanos();
+        this.drain = Objects.requireNonNull(drain, "drain");
+    }
+
+    /**
+     * A drain action that closes the connection with an application CONNECTION_CLOSE (RFC 9000 §10.2), which a
+     * client treats as a graceful end: HTTP/3 servers pass H3_NO_ERROR, {@code 0x100} (RFC 9114 §8.1).
+     *
+     * @param applicationError the application error code, 0 to 2^62-1 as an {@code int}
+     * @param reason           the reason phrase sent to the client (US-ASCII)
+     * @return the action
+     */
+    public static Consumer<QuicChannel> close(int applicationError, String reason) {
+        byte[] phrase = reason.getBytes(StandardCharsets.US_ASCII);
+        return connection -> connection.close(true, applicationError, Unpooled.wrappedBuffer(phrase));
+    }
+
+    /** @return the handler to add to every connection's pipeline; sharable */
+    public ChannelHandler tracker() {
+        return tracker;
+    }
+
+    /**
+     * Switches every generator to {@code config} (draft-21 §3.1) and schedules the drain of the connections that
+     * are live now over the pace.
+     *
+     * @param config   the new configuration; its CIDs must have the generators' length
+     * @param serverId this server's ID in it
+     * @return the number of live connections whose check was scheduled
+     * @throws IllegalArgumentException when the configuration's CID length differs from the generators'; then no
+     *                                  generator was changed
+     */
+    public synchronized int rotate(QuicLbConfig config, ServerId serverId) {
+        generators.get(0).requireLength(config);
+        for (QuicLbConnectionIdGenerator generator : generators) {
+            generator.update(config, serverId);
+        }
+        targetConfigId = config.configId();
+        paceEndNanos = System.nanoTime() + paceNanos;
+        List<QuicChannel> snapshot = new ArrayList<>(live);
+        int n = snapshot.size();
+        for (int i = 0; i < n; i++) {
+            QuicChannel connection = snapshot.get(i);
+            connection.eventLoop().schedule(() -> check(connection), paceNanos * (i + 1) / n, TimeUnit.NANOSECONDS);
+        }
+        return n;
+    }
+
+    /** @return connections found on a CID of the rotated-to configuration when checked, since construction */
+    public long moved() {
+        return moved.sum();
+    }
+
+    /** @return connections handed to the drain action, since construction */
+    public long drained() {
+        return drained.sum();
+    }
+
+    /** @return connections that had closed by the time of their check, since construction */
+    public long gone() {
+        return gone.sum();
+    }
+
+    /** @return connections open now (tracked from channel active to channel inactive) */
+    public int live() {
+        return live.size();
+    }
+
+    private void check(QuicChannel connection) {
+        if (!connection.isActive()) {
+            gone.increment();
+            return;
+        }
+        if (configIdInUse(connection) == targetConfigId) {
+            moved.increment();
+            return;
+        }
+        drained.increment();
+        drain.accept(connection);
+    }
+
+    /**
+     * Which configuration a connection is on: the config ID (draft-21 §2.1) of the CID its client sends to on the
+     * active path. Call it on the connection's event loop.
+     *
+     * @param connection a server-side connection
+     * @return the config ID, 0 to 7, or -1 when it cannot be read (a drain then treats the connection as on an old
+     *         configuration: the safe side)
+     */
+    public static int configIdInUse(QuicChannel connection) {
+        QuicConnectionAddress address = connection.localAddress();
+        return address == null ? -1 : configIdOf(address);
+    }
+
+    /**
+     * Reads the first octet of a CID from {@link QuicConnectionAddress#toString()}, the only public view of its
+     * octets in Netty 4.2.18 ({@code QuicConnectionAddress{connId=<hex>}}); {@code RotationDrainTest} pins the format.
+     *
+     * @param address a connection address holding a CID
+     * @return the config ID (draft-21 §2.1), or -1 when the address holds no CID or the format is not the expected one
+     */
+    public static int configIdOf(QuicConnectionAddress address) {
+        String text = address.toString();
+        int at = text.indexOf(ADDRESS_PREFIX);
+        if (at < 0 || text.length() < at + ADDRESS_PREFIX.length() + 2) {
+            return -1;
+        }
+        int high = Character.digit(text.charAt(at + ADDRESS_PREFIX.length()), 16);
+        int low = Character.digit(text.charAt(at + ADDRESS_PREFIX.length() + 1), 16);
+        return high < 0 || low < 0 ? -1 : FirstOctet.configId((high << 4) | low);
+    }
+
+    @ChannelHandler.Sharable
+    private final class Tracker extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            QuicChannel connection = (QuicChannel) ctx.channel();
+            live.add(connection);
+            int target = targetConfigId;
+            long left = paceEndNanos - System.nanoTime();
+            if (target >= 0 && left > 0 && configIdInUse(connection) != target) {
+                // Handshake finished during the pace on a CID issued before the rotation.
+                connection.eventLoop().schedule(() -> check(connection), left, TimeUnit.NANOSECONDS);
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            live.remove((QuicChannel) ctx.channel());
+            super.channelInactive(ctx);
+        }
+    }
+}
