@@ -36,7 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * first octets, as a worker calls it (RFC 8999 header parse, CID decode, server ID lookup, tables).
  *
  * <ul>
- *   <li>{@code routableShort}: a short header whose DCID decodes to a server (1024 distinct CIDs, 16 servers);</li>
+ *   <li>{@code routableShort}: a short header whose DCID decodes to a server (1024 distinct CIDs, 16 servers); with
+ *       a keyed config most are answered by the worker's decode cache after their first datagram;</li>
+ *   <li>{@code routableShortMiss}: the same from 65,536 distinct CIDs, sixteen times the decode cache's slots, so
+ *       nearly every datagram misses the cache, decodes and stores (the cost of a connection's first datagram, or of
+ *       a flood of forged CIDs);</li>
  *   <li>{@code unroutableLong}: a long header with a client-chosen DCID, after its first flight was recorded
  *       (a 4-tuple‖SCID table hit, the steady state of a first flight);</li>
  *   <li>{@code junk}: random octets, dropped by reason.</li>
@@ -51,6 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class RouterBenchmark {
     private static final int DATAGRAMS = 1024;
+    private static final int MISSES = 65_536;
 
     @Param({"false", "true"})
     public boolean keyed;
@@ -61,6 +66,7 @@ public class RouterBenchmark {
     private final InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
     private final byte[][] routable = new byte[DATAGRAMS][];
     private final byte[][] junk = new byte[DATAGRAMS][];
+    private final byte[][] many = new byte[MISSES][];
     private byte[] initial;
     private int next;
 
@@ -85,6 +91,12 @@ public class RouterBenchmark {
             junk[i] = new byte[Router.HEADER_PREFIX_LENGTH];
             random.nextBytes(junk[i]);
         }
+        for (int i = 0; i < MISSES; i++) {
+            byte[] cid = encoders.get(i % 16).nextConnectionId();
+            many[i] = new byte[Router.HEADER_PREFIX_LENGTH];
+            many[i][0] = 0x43;
+            System.arraycopy(cid, 0, many[i], 1, cid.length);
+        }
         initial = new byte[Router.HEADER_PREFIX_LENGTH];
         initial[0] = (byte) 0xc3;
         initial[4] = 1;
@@ -100,6 +112,12 @@ public class RouterBenchmark {
     @Benchmark
     public int routableShort() {
         byte[] header = routable[next++ & (DATAGRAMS - 1)];
+        return router.route(table, header, header.length, client, 0, 0).ordinal() + router.target().getPort();
+    }
+
+    @Benchmark
+    public int routableShortMiss() {
+        byte[] header = many[next++ & (MISSES - 1)];
         return router.route(table, header, header.length, client, 0, 0).ordinal() + router.target().getPort();
     }
 

@@ -16,6 +16,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.quiclb.appliance.config.TransportKind;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -96,7 +97,13 @@ public final class Transport {
     }
 
     private static Transport ioUring() {
-        return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory());
+        // Netty's default ring (IORING_SETUP_SINGLE_ISSUER + DEFER_TASKRUN). -Dquiclb.ioUring.singleIssuer=false gives
+        // them up, which lets a batch of hard-linked receives finish within one io_uring_enter: more datagrams per
+        // second but a far worse latency tail in our benchmark (docs/performance.md, issue 14), so it is only a
+        // switch for measurements.
+        boolean singleIssuer = !"false".equals(System.getProperty("quiclb.ioUring.singleIssuer"));
+        return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory(
+                new IoUringIoHandlerConfig().setSingleIssuer(singleIssuer)));
     }
 
     private static Transport epoll() {

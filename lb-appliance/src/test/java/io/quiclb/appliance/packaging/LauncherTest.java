@@ -107,6 +107,38 @@ class LauncherTest {
     }
 
     @Test
+    void shouldRecordAnAotCacheUntilOneNewerThanTheJarExistsThenStartFromIt() throws Exception {
+        Path jdk = fakeJdk("home25", "25.0.1");
+        Path jar = temp.resolve("quiclb.jar");
+        Files.writeString(jar, "not read by the fake java");
+        Path cache = temp.resolve("quiclb.aot");
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", System.getenv("PATH"));
+        env.put("JAVA_HOME", jdk.toString());
+        env.put("QUICLB_JDK_CANDIDATES", "");
+        env.put("QUICLB_JAR", jar.toString());
+
+        run(List.of(QUICLB.toString(), "server", "config.yml"), env);
+        assertEquals("--sun-misc-unsafe-memory-access=allow -jar " + jar + " server config.yml",
+                Files.readString(jdk.resolve("ran")).strip(), "unset: no AOT option");
+
+        env.put("QUICLB_AOT_CACHE", cache.toString());
+        run(List.of(QUICLB.toString(), "server", "config.yml"), env);
+        assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCacheOutput=" + cache + " "),
+                "no cache yet: recorded from this run");
+
+        Files.writeString(cache, "a cache");
+        assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() + 10_000));
+        run(List.of(QUICLB.toString(), "server", "config.yml"), env);
+        assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCache=" + cache + " "), "started from it");
+
+        assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() - 10_000));
+        run(List.of(QUICLB.toString(), "server", "config.yml"), env);
+        assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCacheOutput=" + cache + " "),
+                "a cache older than the jar (an upgrade) is recorded again");
+    }
+
+    @Test
     void shouldRunTheCodecOnJava17ButNotOlder() throws Exception {
         Path home17 = fakeJdk("home17", "17.0.2");
         Path path8 = fakeJdk("path8", "1.8.0_412");
