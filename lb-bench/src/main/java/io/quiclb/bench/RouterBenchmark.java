@@ -36,11 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * first octets, as a worker calls it (RFC 8999 header parse, CID decode, server ID lookup, tables).
  *
  * <ul>
- *   <li>{@code routableShort}: a short header whose DCID decodes to a server (1024 distinct CIDs, 16 servers); with
- *       a keyed config most are answered by the worker's decode cache after their first datagram;</li>
- *   <li>{@code routableShortMiss}: the same from 65,536 distinct CIDs, sixteen times the decode cache's slots, so
- *       nearly every datagram misses the cache, decodes and stores (the cost of a connection's first datagram, or of
- *       a flood of forged CIDs);</li>
+ *   <li>{@code routableShort}: a short header whose DCID decodes to a server (1024 distinct CIDs, 16 servers);</li>
+ *   <li>{@code routableShortMiss}: the same from 65,536 distinct CIDs (3 MB of headers), so the headers come from
+ *       memory rather than L1/L2, as with many connections per worker; it measured the decode-cache prototype's
+ *       miss cost (docs/performance.md, issue 14);</li>
  *   <li>{@code unroutableLong}: a long header with a client-chosen DCID, after its first flight was recorded
  *       (a 4-tuple‖SCID table hit, the steady state of a first flight);</li>
  *   <li>{@code junk}: random octets, dropped by reason.</li>

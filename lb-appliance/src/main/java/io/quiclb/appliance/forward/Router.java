@@ -58,7 +58,6 @@ public final class Router {
     private static final int LONG_HEADER_DCID_OFFSET = 6;
 
     private final CidDecoder decoder = new CidDecoder();
-    private final DecodeCache decodeCache = new DecodeCache();
     private final byte[] serverId = new byte[QuicLbConfig.MAX_SERVER_ID_LENGTH];
     private final DecisionTables tables;
     private final LocalAddresses locals;
@@ -125,22 +124,12 @@ public final class Router {
             return ForwarderCounter.DROPPED_TOO_SHORT;
         }
         // The hot path: a short header with a routable DCID. Everything else is out of line.
-        final int configId = FirstOctet.configId(header[1]);
-        final int cachedLength = decodeCache.cidLength(configId);
-        if (cachedLength > 0 && cachedLength < length) {
-            ServerHandle known = decodeCache.find(header, 1, cachedLength);
-            if (known != null) {
-                return routedByCid(known, configId, decodeCache.threadId());
-            }
-        }
         final int result = decoder.decode(header, 1, length - 1, serverId, 0);
         if (result > 0) {
+            int configId = FirstOctet.configId(header[1]);
             ServerHandle owner = table.server(configId, serverId, 0, result);
             if (owner != null) {
-                if (cachedLength > 0) {
-                    decodeCache.store(header, 1, cachedLength, owner, decoder.threadId());
-                }
-                return routedByCid(owner, configId, decoder.threadId());
+                return routedByCid(owner, configId);
             }
         }
         return routeUnroutableShortHeader(table, header, length, result, client, local, now);
@@ -335,7 +324,7 @@ public final class Router {
                 int configId = FirstOctet.configId(header[LONG_HEADER_DCID_OFFSET]);
                 ServerHandle owner = table.server(configId, serverId, 0, result);
                 if (owner != null) {
-                    return routedByCid(owner, configId, decoder.threadId());
+                    return routedByCid(owner, configId);
                 }
             }
         }
@@ -378,8 +367,8 @@ public final class Router {
         return placement != null && table.isLive(placement.server()) ? placement : null;
     }
 
-    private ForwarderCounter routedByCid(ServerHandle owner, int configId, int threadId) {
-        placement = owner.placement(threadId);
+    private ForwarderCounter routedByCid(ServerHandle owner, int configId) {
+        placement = owner.placement(decoder.threadId());
         routedConfigId = configId;
         return placement.target() == owner.address() ? ForwarderCounter.ROUTED_BY_CID
                 : ForwarderCounter.ROUTED_TO_THREAD;
@@ -415,7 +404,6 @@ public final class Router {
                 decoder.setConfig(wanted);
             }
         }
-        decodeCache.useTable(table);
         decoderTable = table;
     }
 

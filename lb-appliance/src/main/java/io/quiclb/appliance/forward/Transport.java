@@ -66,9 +66,10 @@ public final class Transport {
             case NIO:
                 return nio();
             default:
-                // epoll first: with Netty 4.2.18 it forwarded 1.36x the datagrams of io_uring at 0.74x the CPU per
-                // datagram in our side-by-side benchmark (docs/performance.md); io_uring lacks recvmmsg-style
-                // batching and UDP GRO there.
+                // epoll first: with Netty 4.2.18 it forwarded 1.35x / 1.58x (1200 / 64 octets) the datagrams of
+                // io_uring with batched receives and GSO sends, and 1.17x / 1.13x of io_uring without the
+                // single-issuer ring, in our side-by-side benchmark of 2026-11-30 (docs/performance.md, issue 14):
+                // Netty's io_uring sends every DatagramPacket with its own io_uring_enter and has no UDP GRO.
                 if (Epoll.isAvailable()) {
                     return epoll();
                 }

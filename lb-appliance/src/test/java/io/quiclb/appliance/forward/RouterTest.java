@@ -344,8 +344,9 @@ class RouterTest {
     }
 
     @Test
-    void shouldAnswerAsTheDecoderDoesFromItsDecodeCacheAndForgetItWithTheTable() {
-        // draft-21 §6: a load balancer may associate a CID with its decision; the answer must be the decoder's.
+    void shouldFollowAServerIdMoveAndAReKeyFromTheNextDatagramOn() {
+        // Whatever a worker keeps per table (decoder keys, and any decision it remembers, draft-21 §6) must change
+        // with the table: the datagram after a change is routed by the new one.
         byte[] thread0 = QuicPackets.shortHeader(cid("0a01", 0), "x");
         byte[] thread1 = QuicPackets.shortHeader(cid("0a01", 1), "x");
         for (int i = 0; i < 3; i++) {
@@ -354,13 +355,13 @@ class RouterTest {
             assertEquals(ForwarderCounter.ROUTED_BY_CID, route(thread1, CLIENT), "datagram " + i);
             assertEquals(5001, router.target().getPort());
         }
-        // Server ID 0a01 moves to another server: the next datagram goes there, not where the cache had it.
+        // Server ID 0a01 moves to another server: the next datagram goes there.
         routing.publish(new QuicLbSettings(List.of(CONFIG)), List.of(
                 new ServerEntry("c", HostPort.parse("127.0.0.1:5003"), Map.of(0, "0a01"), List.of()),
                 new ServerEntry("b", HostPort.parse("127.0.0.1:5002"), Map.of(0, "0b02"), List.of())));
         assertEquals(ForwarderCounter.ROUTED_BY_CID, route(thread0, CLIENT));
         assertEquals("c", router.server().name());
-        // Config 0 re-keyed: the cached decision is gone; the answer is a fresh decoder's (whatever the new key makes
+        // Config 0 re-keyed: the answer is a fresh router's (whatever the new key makes
         // of these octets), with its own tables so only the decoding is compared.
         routing.publish(new QuicLbSettings(List.of(new LbConfigEntry(0, 2, 6, 1,
                 AesKeyHex.parse("fdf726a9893ec05c0632d3956680baf0"), true))), List.of(
