@@ -6,8 +6,9 @@
 #   train-aot.sh UDPBENCH_DIR OUT.aot [TRANSPORT] [SECONDS]
 #
 # UDPBENCH_DIR is a built copy of ../shared/udpbench (make). The run binds 127.0.0.1:24433 and 127.0.0.1:25001..4,
-# starts the appliance through quiclb-forwarder.sh with -XX:AOTCacheOutput=OUT, offers SECONDS (default 10) of
-# traffic at full speed and then SECONDS at 10k pps with the sinks echoing (the reply path), stops the appliance
+# starts the appliance through quiclb-forwarder.sh with -XX:AOTCacheOutput=OUT, offers, for 1200- and then 64-octet
+# datagrams, SECONDS (default 10) of traffic at full speed and then SECONDS at 10k pps with the sinks echoing (the
+# reply path): 4 x SECONDS in all. It then stops the appliance
 # with SIGTERM and waits (bounded) for the JVM to write the cache at exit. Every process is stopped by its PID.
 #
 # Use: JAVA_OPTS=-XX:AOTCache=OUT quiclb-forwarder.sh ... (the cache fits only the same jar and JDK; a mismatch is
@@ -16,6 +17,7 @@ set -euo pipefail
 bench=$(cd "${1:?udpbench directory}" && pwd) out=${2:?output .aot file} transport=${3:-epoll} seconds=${4:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 for b in udpgen udpsink; do [[ -x $bench/$b ]] || { echo "train-aot: $bench/$b missing (run make there)" >&2; exit 2; }; done
+rm -f "$out"   # so that a cache left from an earlier run cannot pass for this one's
 work=$(mktemp -d /tmp/train-aot.XXXXXX)
 pids=()
 cleanup() {

@@ -314,7 +314,35 @@ public final class TakeoverHost implements AutoCloseable {
     }
 
     /**
-     * Starts {@code takeover} with this process's own command line ({@code server} replaced), as SIGHUP asks.
+     * The command line of a takeover from this process's: {@code server} (or {@code takeover}) becomes
+     * {@code takeover}, and a JVM option {@code -XX:AOTCacheOutput=...} is left out: a cache this process records is
+     * written by this process when it exits, and a second writer would race it.
+     *
+     * @param self this process's command line, the executable first
+     * @return the new command line, or null when it has no {@code server} or {@code takeover} argument
+     */
+    static List<String> takeoverCommand(List<String> self) {
+        List<String> command = new ArrayList<>();
+        command.add(self.get(0));
+        boolean replaced = false;
+        for (String argument : self.subList(1, self.size())) {
+            if (!replaced && argument.startsWith("-XX:AOTCacheOutput=")) {
+                continue;
+            }
+            if (!replaced && (argument.equals("server") || argument.equals("takeover"))) {
+                command.add("takeover");
+                replaced = true;
+            } else {
+                command.add(argument);
+            }
+        }
+        return replaced ? command : null;
+    }
+
+    /**
+     * Starts {@code takeover} with this process's own command line ({@code server} replaced, and without
+     * {@code -XX:AOTCacheOutput}: a cache this process records is written by this process when it exits), as SIGHUP
+     * asks.
      *
      * @return the new process, or null when the command line cannot be had
      */
@@ -324,18 +352,8 @@ public final class TakeoverHost implements AutoCloseable {
             LOG.error("takeover: this process's command line is unknown; run `takeover` yourself");
             return null;
         }
-        List<String> command = new ArrayList<>();
-        command.add(self.get(0));
-        boolean replaced = false;
-        for (String argument : self.subList(1, self.size())) {
-            if (!replaced && (argument.equals("server") || argument.equals("takeover"))) {
-                command.add("takeover");
-                replaced = true;
-            } else {
-                command.add(argument);
-            }
-        }
-        if (!replaced) {
+        List<String> command = takeoverCommand(self);
+        if (command == null) {
             LOG.error("takeover: no `server` or `takeover` argument in this process's command line; run `takeover`"
                     + " yourself");
             return null;

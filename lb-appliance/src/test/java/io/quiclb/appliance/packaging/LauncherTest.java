@@ -107,7 +107,7 @@ class LauncherTest {
     }
 
     @Test
-    void shouldRecordAnAotCacheUntilOneNewerThanTheJarExistsThenStartFromIt() throws Exception {
+    void shouldRecordAnAotCacheUntilOneForThisJarAndJvmExistsThenStartFromIt() throws Exception {
         Path jdk = fakeJdk("home25", "25.0.1");
         Path jar = temp.resolve("quiclb.jar");
         Files.writeString(jar, "not read by the fake java");
@@ -126,16 +126,23 @@ class LauncherTest {
         run(List.of(QUICLB.toString(), "server", "config.yml"), env);
         assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCacheOutput=" + cache + " "),
                 "no cache yet: recorded from this run");
+        assertTrue(Files.readString(temp.resolve("quiclb.aot.key")).contains(jar.toString()), "what it is for");
 
-        Files.writeString(cache, "a cache");
-        assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() + 10_000));
+        Files.writeString(cache, "a cache, as the JVM writes it when the recording run stops");
         run(List.of(QUICLB.toString(), "server", "config.yml"), env);
         assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCache=" + cache + " "), "started from it");
 
-        assertTrue(cache.toFile().setLastModified(jar.toFile().lastModified() - 10_000));
+        Files.writeString(jar, "another build of the jar, as after an upgrade");
         run(List.of(QUICLB.toString(), "server", "config.yml"), env);
         assertTrue(Files.readString(jdk.resolve("ran")).contains(" -XX:AOTCacheOutput=" + cache + " "),
-                "a cache older than the jar (an upgrade) is recorded again");
+                "a cache of another jar is recorded again");
+        assertFalse(Files.exists(cache), "and the old one removed, so a recording run that writes nothing leaves none");
+
+        env.put("QUICLB_AOT_CACHE", temp.resolve("no-such-directory/quiclb.aot").toString());
+        Run refused = run(List.of(QUICLB.toString(), "server", "config.yml"), env);
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("QUICLB_AOT_CACHE=" + temp.resolve("no-such-directory/quiclb.aot")
+                + ": cannot write there"), refused.err());
     }
 
     @Test

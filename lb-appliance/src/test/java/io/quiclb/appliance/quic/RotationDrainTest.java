@@ -47,7 +47,8 @@ class RotationDrainTest {
             AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
     private static final LbConfigEntry NEW = new LbConfigEntry(1, 2, 8, 1,
             AesKeyHex.parse("fdf726a9893ec05c0632d3956680baf0"), true);
-    private static final java.time.Duration PACE = java.time.Duration.ofSeconds(3);
+    // Long enough that the mover has moved (a few requests) before its check, which may come at half the pace.
+    private static final java.time.Duration PACE = java.time.Duration.ofSeconds(6);
 
     private MultiThreadIoEventLoopGroup group;
     private TestQuicServer server;

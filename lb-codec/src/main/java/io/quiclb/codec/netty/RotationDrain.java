@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionAddress;
+import io.quiclb.codec.CidDecoder;
 import io.quiclb.codec.FirstOctet;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -42,12 +44,16 @@ import java.util.function.Consumer;
  *
  * <p><b>Pace.</b> {@link #rotate} takes a snapshot of the live connections and checks connection {@code i} of
  * {@code n} at {@code pace × (i + 1) / n} after the rotation, so the reconnections spread evenly over the pace
- * instead of arriving at once. A connection that completes its handshake during the pace on a CID of an older
- * configuration (its first CID was issued before the rotation) is checked at the end of the pace. A connection found
- * on a CID of the new configuration is counted {@link #moved()} and left alone; it is not checked again (a client
- * may in principle go back to an unretired old CID later; RFC 9000 §5.1.1 lets it use any it holds). So after the
- * pace, plus the time a closed client takes to stop sending, a load balancer sees no old-configuration CID from these
- * connections and can delete the old configuration (draft-21 §3.1's last step).
+ * instead of arriving at once. A connection is on the new configuration when the CID its client sends to carries the
+ * new config ID and, decoded under the new configuration, this server's new server ID (so a rotation that keeps the
+ * config ID and changes its key or the server ID is handled too). A connection that completes its handshake on a CID
+ * issued before the rotation is checked at the end of the pace, or at once when the pace is over. A connection found
+ * on the new configuration is counted {@link #moved()} and left alone; it is not checked again (a client may in
+ * principle go back to an unretired old CID later; RFC 9000 §5.1.1 lets it use any it holds). A second rotation
+ * during a pace replaces the first: the first one's remaining checks are skipped and the second checks every live
+ * connection over its own pace. So after the pace, plus the time a closed client takes to stop sending, a load
+ * balancer sees no old-configuration CID from the connections drained, nor from those moved unless their clients go
+ * back to an old CID they still hold; the old configuration can then be deleted (draft-21 §3.1's last step).
  *
  * <p>Usage: add {@link #tracker()} to every connection's pipeline (it is sharable), and call {@link #rotate} instead
  * of {@link QuicLbConnectionIdGenerator#update} once every load balancer has the new configuration:
@@ -77,10 +83,8 @@ public final class RotationDrain {
     private final LongAdder moved = new LongAdder();
     private final LongAdder drained = new LongAdder();
     private final LongAdder gone = new LongAdder();
-    /** The config ID of the latest rotation, or -1 before the first. */
-    private volatile int targetConfigId = -1;
-    /** {@link System#nanoTime()} at which the latest rotation's pace ends. */
-    private volatile long paceEndNanos;
+    /** What the latest rotation moved to, or null before the first; replaced whole, so readers see one rotation. */
+    private volatile Target target;
 
     /**
      * @param generators the server's generators (one per thread), all issuing CIDs of one length
@@ -113,7 +117,7 @@ public final class RotationDrain {
      * A drain action that closes the connection with an application CONNECTION_CLOSE (RFC 9000 §10.2), which a
      * client treats as a graceful end: HTTP/3 servers pass H3_NO_ERROR, {@code 0x100} (RFC 9114 §8.1).
      *
-     * @param applicationError the application error code, 0 to 2^62-1 as an {@code int}
+     * @param applicationError the application error code (RFC 9000 allows up to 2^62-1; Netty takes an {@code int})
      * @param reason           the reason phrase sent to the client (US-ASCII)
      * @return the action
      */
@@ -133,7 +137,8 @@ public final class RotationDrain {
      *
      * @param config   the new configuration; its CIDs must have the generators' length
      * @param serverId this server's ID in it
-     * @return the number of live connections whose check was scheduled
+     * @return the number of live connections whose check was scheduled (one whose event loop is shutting down is
+     *         counted {@link #gone()} instead)
      * @throws IllegalArgumentException when the configuration's CID length differs from the generators'; then no
      *                                  generator was changed
      */
@@ -142,15 +147,22 @@ public final class RotationDrain {
         for (QuicLbConnectionIdGenerator generator : generators) {
             generator.update(config, serverId);
         }
-        targetConfigId = config.configId();
-        paceEndNanos = System.nanoTime() + paceNanos;
+        Target now = new Target(config, serverId, System.nanoTime() + paceNanos);
+        target = now;
         List<QuicChannel> snapshot = new ArrayList<>(live);
         int n = snapshot.size();
+        int scheduled = 0;
         for (int i = 0; i < n; i++) {
             QuicChannel connection = snapshot.get(i);
-            connection.eventLoop().schedule(() -> check(connection), paceNanos * (i + 1) / n, TimeUnit.NANOSECONDS);
+            try {
+                connection.eventLoop().schedule(() -> check(connection, now), paceNanos * (i + 1) / n,
+                        TimeUnit.NANOSECONDS);
+                scheduled++;
+            } catch (RejectedExecutionException e) {
+                gone.increment(); // its event loop is shutting down, and the connection with it
+            }
         }
-        return n;
+        return scheduled;
     }
 
     /** @return connections found on a CID of the rotated-to configuration when checked, since construction */
@@ -173,12 +185,15 @@ public final class RotationDrain {
         return live.size();
     }
 
-    private void check(QuicChannel connection) {
+    private void check(QuicChannel connection, Target rotation) {
+        if (rotation != target) {
+            return; // a later rotation took a new snapshot, which holds this connection if it is still live
+        }
         if (!connection.isActive()) {
             gone.increment();
             return;
         }
-        if (configIdInUse(connection) == targetConfigId) {
+        if (rotation.holds(connection)) {
             moved.increment();
             return;
         }
@@ -187,7 +202,7 @@ public final class RotationDrain {
     }
 
     /**
-     * Which configuration a connection is on: the config ID (draft-21 §2.1) of the CID its client sends to on the
+     * Which configuration a connection is on: the config ID (draft-21 §3) of the CID its client sends to on the
      * active path. Call it on the connection's event loop.
      *
      * @param connection a server-side connection
@@ -204,17 +219,78 @@ public final class RotationDrain {
      * octets in Netty 4.2.18 ({@code QuicConnectionAddress{connId=<hex>}}); {@code RotationDrainTest} pins the format.
      *
      * @param address a connection address holding a CID
-     * @return the config ID (draft-21 §2.1), or -1 when the address holds no CID or the format is not the expected one
+     * @return the config ID (draft-21 §3), or -1 when the address holds no CID or the format is not the expected one
      */
     public static int configIdOf(QuicConnectionAddress address) {
+        byte[] cid = cidOf(address);
+        return cid == null || cid.length == 0 ? -1 : FirstOctet.configId(cid[0]);
+    }
+
+    /**
+     * @return the CID the client sends to on the active path, from {@link QuicConnectionAddress#toString()}, or null
+     *         when it cannot be read
+     */
+    static byte[] cidOf(QuicConnectionAddress address) {
         String text = address.toString();
         int at = text.indexOf(ADDRESS_PREFIX);
-        if (at < 0 || text.length() < at + ADDRESS_PREFIX.length() + 2) {
-            return -1;
+        int end = text.lastIndexOf('}');
+        if (at < 0 || end < 0) {
+            return null;
         }
-        int high = Character.digit(text.charAt(at + ADDRESS_PREFIX.length()), 16);
-        int low = Character.digit(text.charAt(at + ADDRESS_PREFIX.length() + 1), 16);
-        return high < 0 || low < 0 ? -1 : FirstOctet.configId((high << 4) | low);
+        int start = at + ADDRESS_PREFIX.length();
+        if (end <= start || (end - start) % 2 != 0) {
+            return null;
+        }
+        byte[] cid = new byte[(end - start) / 2];
+        for (int i = 0; i < cid.length; i++) {
+            int high = Character.digit(text.charAt(start + 2 * i), 16);
+            int low = Character.digit(text.charAt(start + 2 * i + 1), 16);
+            if (high < 0 || low < 0) {
+                return null;
+            }
+            cid[i] = (byte) ((high << 4) | low);
+        }
+        return cid;
+    }
+
+    /** One rotation: the configuration and server ID moved to, and when its pace ends. Immutable. */
+    private static final class Target {
+        private final QuicLbConfig config;
+        private final ServerId serverId;
+        private final long paceEndNanos;
+
+        Target(QuicLbConfig config, ServerId serverId, long paceEndNanos) {
+            this.config = config;
+            this.serverId = serverId;
+            this.paceEndNanos = paceEndNanos;
+        }
+
+        /**
+         * Whether the client sends to a CID of this rotation: its config ID, and under this configuration's key and
+         * lengths this server's ID. The server ID is compared too because a rotation may keep the config ID and
+         * change the key or the server ID (a re-key); a CID of the old key then decodes to another server ID. Runs
+         * on the connection's event loop, at most once per connection and rotation, so it may allocate.
+         */
+        boolean holds(QuicChannel connection) {
+            QuicConnectionAddress address = connection.localAddress();
+            return address != null && carries(cidOf(address), config, serverId);
+        }
+    }
+
+    /**
+     * @param cid      a CID, or null
+     * @param config   a configuration
+     * @param serverId a server ID in it
+     * @return whether {@code cid} carries {@code config}'s config ID and, decoded under {@code config}, {@code serverId}
+     *         (draft-21 §3, §5); false for null or empty
+     */
+    static boolean carries(byte[] cid, QuicLbConfig config, ServerId serverId) {
+        if (cid == null || cid.length == 0 || FirstOctet.configId(cid[0]) != config.configId()) {
+            return false;
+        }
+        byte[] decoded = new byte[QuicLbConfig.MAX_SERVER_ID_LENGTH];
+        int length = new CidDecoder(config).decode(cid, 0, cid.length, decoded, 0);
+        return length == serverId.length() && serverId.matches(decoded, 0, length);
     }
 
     @ChannelHandler.Sharable
@@ -223,11 +299,12 @@ public final class RotationDrain {
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             QuicChannel connection = (QuicChannel) ctx.channel();
             live.add(connection);
-            int target = targetConfigId;
-            long left = paceEndNanos - System.nanoTime();
-            if (target >= 0 && left > 0 && configIdInUse(connection) != target) {
-                // Handshake finished during the pace on a CID issued before the rotation.
-                connection.eventLoop().schedule(() -> check(connection), left, TimeUnit.NANOSECONDS);
+            Target rotation = target;
+            if (rotation != null && !rotation.holds(connection)) {
+                // The handshake finished on a CID issued before the latest rotation: checked at the end of its pace,
+                // or at once when the pace is over.
+                long left = Math.max(0, rotation.paceEndNanos - System.nanoTime());
+                connection.eventLoop().schedule(() -> check(connection, rotation), left, TimeUnit.NANOSECONDS);
             }
             super.channelActive(ctx);
         }
