@@ -8,8 +8,11 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionAddress;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.quiclb.codec.Hex;
+import io.quiclb.codec.netty.ConnectionAddresses;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -57,11 +60,10 @@ final class DemoRequestHandler extends Http3RequestStreamInboundHandler {
                 .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
     }
 
-    /** Netty prints a connection address as {@code QuicConnectionAddress{connId=<hex>}}; the hex is what we want. */
+    /** @return the CID the request arrived on, in hex, or Netty's text for the address when that holds none */
     private static String cidHex(QuicChannel connection) {
-        String text = String.valueOf(connection.localAddress());
-        int start = text.indexOf('=');
-        int end = text.lastIndexOf('}');
-        return start >= 0 && end > start ? text.substring(start + 1, end) : text;
+        QuicConnectionAddress address = connection.localAddress();
+        byte[] cid = address == null ? null : ConnectionAddresses.cid(address);
+        return cid == null ? String.valueOf(address) : Hex.encode(cid);
     }
 }

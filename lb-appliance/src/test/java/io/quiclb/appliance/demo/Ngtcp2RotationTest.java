@@ -2,7 +2,6 @@ package io.quiclb.appliance.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.dropwizard.util.Duration;
 import io.netty.bootstrap.Bootstrap;
@@ -30,9 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,11 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the next connection is on the new configuration from its first short header, and the appliance routes nothing
  * by the old configuration after the pace.
  *
- * <p>Skipped without the client, as {@link Ngtcp2MigrationTest} is; {@code .ci/run} requires it.
+ * <p>Skipped without the client, except in CI ({@link Gtlsclient#requirePresent}).
  */
 class Ngtcp2RotationTest {
-    private static final Path CLIENT = Path.of("/usr/bin/gtlsclient");
-    private static final Pattern SHORT_HEADER_DCID = Pattern.compile("pkt tx pkn=\\d+ dcid=0x([0-9a-f]+) type=1RTT");
     private static final LbConfigEntry OLD = new LbConfigEntry(0, 2, 6, 1,
             AesKeyHex.parse("8f95f09245765f80256934e50c66207f"), true);
     private static final LbConfigEntry NEW = new LbConfigEntry(1, 2, 6, 1,
@@ -57,12 +51,7 @@ class Ngtcp2RotationTest {
 
     @Test
     void shouldCloseAnNgtcp2ClientLeftOnTheOldConfigWithinThePace(@TempDir Path directory) throws Exception {
-        if (!Files.isExecutable(CLIENT)) {
-            if ("1".equals(System.getenv("QUICLB_REQUIRE_INTEROP"))) {
-                fail(CLIENT + " is missing: apt-get install ngtcp2-client");
-            }
-            Assumptions.abort(CLIENT + " is missing (apt-get install ngtcp2-client); .ci/run installs it");
-        }
+        Gtlsclient.requirePresent();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         QuicLbConnectionIdGenerator ids = new QuicLbConnectionIdGenerator(OLD.toQuicLbConfig(),
                 ServerId.fromHex("0a01"), 0);
@@ -97,7 +86,7 @@ class Ngtcp2RotationTest {
                 assertEquals(1, rotation.drained(), firstOutput);
                 assertTrue(tookMillis < 5_000, "closed by the drain (" + tookMillis + " ms), before the request");
                 assertTrue(firstOutput.contains("CONNECTION_CLOSE") && firstOutput.contains("0x100"),
-                        "the client received H3_NO_ERROR: " + tail(firstOutput));
+                        "the client received H3_NO_ERROR: " + Gtlsclient.tail(firstOutput));
                 assertEquals(List.of(0), configIds(firstOutput), "the first connection was on the old config");
             } finally {
                 first.destroyForcibly();
@@ -114,7 +103,7 @@ class Ngtcp2RotationTest {
                 second.destroyForcibly();
             }
             String secondOutput = Files.readString(secondLog);
-            assertEquals(0, second.exitValue(), tail(secondOutput));
+            assertEquals(0, second.exitValue(), Gtlsclient.tail(secondOutput));
             assertEquals(List.of(1), configIds(secondOutput), "every short header to a new-config CID");
             assertTrue(Files.readString(downloads.resolve("second")).startsWith("server=s1 "));
             assertEquals(oldRouted, forwarder.routedByConfig(0), "nothing routed by the old config after the pace");
@@ -127,7 +116,7 @@ class Ngtcp2RotationTest {
     }
 
     private static Process client(Path directory, int port, Path log, String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of(CLIENT.toString(), "--exit-on-all-streams-close",
+        List<String> command = new ArrayList<>(List.of(Gtlsclient.PATH.toString(), "--exit-on-all-streams-close",
                 "--timeout=10s"));
         command.addAll(List.of(arguments).subList(0, arguments.length - 1));
         command.addAll(List.of("127.0.0.1", String.valueOf(port), arguments[arguments.length - 1]));
@@ -138,17 +127,12 @@ class Ngtcp2RotationTest {
     /** @return the config IDs of the DCIDs of the client's short headers, each once, in order */
     private static List<Integer> configIds(String output) {
         List<Integer> ids = new ArrayList<>();
-        Matcher matcher = SHORT_HEADER_DCID.matcher(output);
-        while (matcher.find()) {
-            int id = FirstOctet.configId(Integer.parseInt(matcher.group(1).substring(0, 2), 16));
+        for (String dcid : Gtlsclient.shortHeaderDcids(output)) {
+            int id = FirstOctet.configId(Integer.parseInt(dcid.substring(0, 2), 16));
             if (!ids.contains(id)) {
                 ids.add(id);
             }
         }
         return ids;
-    }
-
-    private static String tail(String output) {
-        return output.length() <= 3000 ? output : output.substring(output.length() - 3000);
     }
 }

@@ -1,7 +1,8 @@
 package io.quiclb.appliance.quic;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.codec.FirstOctet;
 import io.quiclb.codec.QuicLbConfig;
 import io.quiclb.codec.ServerId;
+import io.quiclb.codec.netty.ConnectionAddresses;
 import io.quiclb.codec.netty.RotationDrain;
 import java.io.IOException;
 import java.util.List;
@@ -148,13 +150,14 @@ class RotationDrainTest {
     }
 
     @Test
-    void shouldReadTheConfigIdOfTheCidInUseFromNettysAddress() {
-        // RotationDrain reads the CID's first octet from QuicConnectionAddress.toString(), the only public view of its
-        // octets in Netty 4.2.18: this pins that format.
-        assertEquals(1, RotationDrain.configIdOf(new QuicConnectionAddress(new byte[] {0x3f, 1, 2, 3})));
-        assertEquals(7, RotationDrain.configIdOf(new QuicConnectionAddress(new byte[] {(byte) 0xe0, 1})));
-        assertEquals(0, RotationDrain.configIdOf(new QuicConnectionAddress(new byte[] {0x1f})));
-        assertFalse(RotationDrain.configIdOf(QuicConnectionAddress.EPHEMERAL) >= 0, "no octets: -1");
+    void shouldReadTheCidInUseFromNettysAddress() {
+        // RotationDrain reads the CID in use through ConnectionAddresses, from QuicConnectionAddress.toString(), the
+        // only public view of its octets in Netty 4.2.18: this pins that format.
+        assertArrayEquals(new byte[] {0x3f, 1, 2, 3},
+                ConnectionAddresses.cid(new QuicConnectionAddress(new byte[] {0x3f, 1, 2, 3})));
+        assertArrayEquals(new byte[] {(byte) 0xe0, (byte) 0xff},
+                ConnectionAddresses.cid(new QuicConnectionAddress(new byte[] {(byte) 0xe0, (byte) 0xff})));
+        assertNull(ConnectionAddresses.cid(QuicConnectionAddress.EPHEMERAL), "no octets");
     }
 
     /**

@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * So a connection moves to the new configuration only when its client retires its old CIDs itself (each retired CID
  * is replaced by one of the new configuration, since the generators issue only those). What the API does expose is
  * the CID the client sends to on the active path ({@link QuicChannel#localAddress()}, quiche's
- * {@code quiche_conn_source_id}); this class reads it and hands each connection still on an old configuration to
+ * {@code quiche_conn_source_id}; read through {@link ConnectionAddresses}); this class reads it and hands each connection still on an old configuration to
  * {@code drain} (by default a graceful application close, after which the client reconnects and gets new-config
  * CIDs). Netty would need a {@code QuicChannel} method that issues a new source CID with {@code retire_if_needed}
  * (or sets Retire Prior To) for the moving half of §3.1; with it, the drain would close only clients that ignore
@@ -73,8 +73,6 @@ import java.util.function.Consumer;
  * of the connection it concerns. The set of live connections is a concurrent set shared by all event loops.
  */
 public final class RotationDrain {
-    private static final String ADDRESS_PREFIX = "connId=";
-
     private final List<QuicLbConnectionIdGenerator> generators;
     private final long paceNanos;
     private final Consumer<QuicChannel> drain;
@@ -201,58 +199,6 @@ public final class RotationDrain {
         drain.accept(connection);
     }
 
-    /**
-     * Which configuration a connection is on: the config ID (draft-21 §3) of the CID its client sends to on the
-     * active path. Call it on the connection's event loop.
-     *
-     * @param connection a server-side connection
-     * @return the config ID, 0 to 7, or -1 when it cannot be read (a drain then treats the connection as on an old
-     *         configuration: the safe side)
-     */
-    public static int configIdInUse(QuicChannel connection) {
-        QuicConnectionAddress address = connection.localAddress();
-        return address == null ? -1 : configIdOf(address);
-    }
-
-    /**
-     * Reads the first octet of a CID from {@link QuicConnectionAddress#toString()}, the only public view of its
-     * octets in Netty 4.2.18 ({@code QuicConnectionAddress{connId=<hex>}}); {@code RotationDrainTest} pins the format.
-     *
-     * @param address a connection address holding a CID
-     * @return the config ID (draft-21 §3), or -1 when the address holds no CID or the format is not the expected one
-     */
-    public static int configIdOf(QuicConnectionAddress address) {
-        byte[] cid = cidOf(address);
-        return cid == null || cid.length == 0 ? -1 : FirstOctet.configId(cid[0]);
-    }
-
-    /**
-     * @return the CID the client sends to on the active path, from {@link QuicConnectionAddress#toString()}, or null
-     *         when it cannot be read
-     */
-    static byte[] cidOf(QuicConnectionAddress address) {
-        String text = address.toString();
-        int at = text.indexOf(ADDRESS_PREFIX);
-        int end = text.lastIndexOf('}');
-        if (at < 0 || end < 0) {
-            return null;
-        }
-        int start = at + ADDRESS_PREFIX.length();
-        if (end <= start || (end - start) % 2 != 0) {
-            return null;
-        }
-        byte[] cid = new byte[(end - start) / 2];
-        for (int i = 0; i < cid.length; i++) {
-            int high = Character.digit(text.charAt(start + 2 * i), 16);
-            int low = Character.digit(text.charAt(start + 2 * i + 1), 16);
-            if (high < 0 || low < 0) {
-                return null;
-            }
-            cid[i] = (byte) ((high << 4) | low);
-        }
-        return cid;
-    }
-
     /** One rotation: the configuration and server ID moved to, and when its pace ends. Immutable. */
     private static final class Target {
         private final QuicLbConfig config;
@@ -273,7 +219,7 @@ public final class RotationDrain {
          */
         boolean holds(QuicChannel connection) {
             QuicConnectionAddress address = connection.localAddress();
-            return address != null && carries(cidOf(address), config, serverId);
+            return address != null && carries(ConnectionAddresses.cid(address), config, serverId);
         }
     }
 
