@@ -1,5 +1,9 @@
 package io.quiclb.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * The four-pass Feistel network of draft-21 §5.4.2 (encryption) and §5.5.2 (decryption) for one plaintext length:
  * four rounds whose round function is AES-128-ECB of {@code expand(length, pass, half)}, truncated to the half's
@@ -7,8 +11,15 @@ package io.quiclb.codec;
  *
  * <p>The two halves live in 16-octet blocks already laid out as the draft's {@code expand()} output (-19 and
  * later): octets {@code 0..half-1} hold the half, octets {@code half..13} stay zero, octet 14 holds the length and
- * octet 15 the pass number. A round therefore only sets octet 15, runs AES and XORs {@code half} octets: no
- * copying, no allocation.
+ * octet 15 the pass number. A round runs AES on one block and XORs {@code half} octets of the output into the
+ * other, which it writes back whole, already carrying the pass number it is the AES input of next: no copying, no
+ * allocation.
+ *
+ * <p>Each block is written with two 8-octet stores (a little-endian {@code long} view), not octet by octet, because
+ * the JDK's AES intrinsic then reads the block with one 16-octet load: a load the CPU cannot forward from many
+ * narrow stores waits until they retire, once per round. Measured with a probe of three rounds on the 2-vCPU AMD
+ * EPYC VM: 80 to 92 ns octet by octet, 55 to 62 ns with the two stores, 36 ns for the three bare AES calls
+ * (docs/performance.md, "Why the keyed decoders miss their goals").
  *
  * <p>Decryption follows the draft's pseudocode with its erratum fixed: after computing {@code right_1} it is
  * {@code right_1} whose first 4 bits are cleared (the -21 text says {@code left_1}); {@code right_1} is the AES input
@@ -25,12 +36,25 @@ final class FourPassCipher {
     static final int LENGTH_OCTET = 14;
     /** Octet of the expanded block that carries the pass number. */
     static final int PASS_OCTET = 15;
+    /** The block as two little-endian longs: octets 0..7 and 8..15. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    /** Octets 8..14 of the high long: everything but the pass octet. */
+    private static final long ALL_BUT_PASS = 0x00ff_ffff_ffff_ffffL;
 
     private final AesBlockCipher aes;
     private final int length;
     private final int half;
     private final int floorHalf;
     private final boolean odd;
+    /** The half's octets in the low and high long of a block: what a round XORs. */
+    private final long halfLow;
+    private final long halfHigh;
+    /** What survives of the right half's low long after a round: all but the first nibble when odd. */
+    private final long rightKeepLow;
+    /** What survives of the left half's longs after a round: all but the last nibble of the half when odd. */
+    private final long leftKeepLow;
+    private final long leftKeepHigh;
     private final byte[] left = new byte[AesBlockCipher.BLOCK_LENGTH];
     private final byte[] right = new byte[AesBlockCipher.BLOCK_LENGTH];
     private final byte[] aesOutput = new byte[AesBlockCipher.BLOCK_LENGTH];
@@ -48,6 +72,12 @@ final class FourPassCipher {
         this.half = (length + 1) / 2;
         this.floorHalf = length / 2;
         this.odd = (length & 1) != 0;
+        this.halfLow = half >= 8 ? -1L : (1L << (8 * half)) - 1;
+        this.halfHigh = half <= 8 ? 0 : (1L << (8 * (half - 8))) - 1;
+        this.rightKeepLow = odd ? ~0xf0L : -1L;
+        long lastNibble = 0x0fL << (8 * ((half - 1) % 8));
+        this.leftKeepLow = odd && half <= 8 ? ~lastNibble : -1L;
+        this.leftKeepHigh = odd && half > 8 ? ~lastNibble : -1L;
         left[LENGTH_OCTET] = (byte) length;
         right[LENGTH_OCTET] = (byte) length;
     }
@@ -62,10 +92,11 @@ final class FourPassCipher {
      */
     void encrypt(byte[] src, int srcOffset, byte[] dst, int dstOffset) {
         split(src, srcOffset);
-        roundIntoRight(1);
-        roundIntoLeft(2);
-        roundIntoRight(3);
-        roundIntoLeft(4);
+        left[PASS_OCTET] = 1;
+        roundIntoRight(2);
+        roundIntoLeft(3);
+        roundIntoRight(4);
+        roundIntoLeft(3); // left's last AES input was pass 3: its block keeps saying so
         merge(length, dst, dstOffset);
     }
 
@@ -77,14 +108,15 @@ final class FourPassCipher {
      */
     void decryptPrefix(byte[] src, int srcOffset, int prefixLength, byte[] dst, int dstOffset) {
         split(src, srcOffset);
-        roundIntoLeft(4);
-        roundIntoRight(3);
-        roundIntoLeft(2);
+        right[PASS_OCTET] = 4;
+        roundIntoLeft(3);
+        roundIntoRight(2);
+        roundIntoLeft(1);
         if (prefixLength <= floorHalf) {
             System.arraycopy(left, 0, dst, dstOffset, prefixLength);
             return;
         }
-        roundIntoRight(1);
+        roundIntoRight(2);
         merge(prefixLength, dst, dstOffset);
     }
 
@@ -98,34 +130,31 @@ final class FourPassCipher {
         }
     }
 
-    /** right ^= truncate(AES(expand(length, pass, left)), half), then clear right's first 4 bits if odd. */
-    private void roundIntoRight(int pass) {
-        final byte[] left = this.left;
-        final byte[] right = this.right;
-        final byte[] aesOutput = this.aesOutput;
-        left[PASS_OCTET] = (byte) pass;
+    /**
+     * right ^= truncate(AES(expand(length, pass, left)), half), then clear right's first 4 bits if odd. The AES
+     * input {@code left} already carries its pass number; right is written whole, carrying {@code nextPass}, the
+     * pass it is the AES input of next.
+     */
+    private void roundIntoRight(int nextPass) {
         aes.encrypt(left, 0, aesOutput, 0);
-        for (int i = 0; i < half; i++) {
-            right[i] ^= aesOutput[i];
-        }
-        if (odd) {
-            right[0] &= (byte) 0x0f;
-        }
+        xorHalf(right, rightKeepLow, -1L, nextPass);
     }
 
-    /** left ^= truncate(AES(expand(length, pass, right)), half), then clear left's last 4 bits if odd. */
-    private void roundIntoLeft(int pass) {
-        final byte[] left = this.left;
-        final byte[] right = this.right;
-        final byte[] aesOutput = this.aesOutput;
-        right[PASS_OCTET] = (byte) pass;
+    /**
+     * left ^= truncate(AES(expand(length, pass, right)), half), then clear left's last 4 bits if odd; as
+     * {@link #roundIntoRight}, with the halves' roles swapped.
+     */
+    private void roundIntoLeft(int nextPass) {
         aes.encrypt(right, 0, aesOutput, 0);
-        for (int i = 0; i < half; i++) {
-            left[i] ^= aesOutput[i];
-        }
-        if (odd) {
-            left[half - 1] &= (byte) 0xf0;
-        }
+        xorHalf(left, leftKeepLow, leftKeepHigh, nextPass);
+    }
+
+    /** block ^= the first {@code half} octets of the AES output, masked, with its pass octet set: two stores. */
+    private void xorHalf(byte[] block, long keepLow, long keepHigh, int nextPass) {
+        long low = ((long) LONGS.get(block, 0) ^ ((long) LONGS.get(aesOutput, 0) & halfLow)) & keepLow;
+        long high = ((long) LONGS.get(block, 8) ^ ((long) LONGS.get(aesOutput, 8) & halfHigh)) & keepHigh;
+        LONGS.set(block, 0, low);
+        LONGS.set(block, 8, (high & ALL_BUT_PASS) | (long) nextPass << 56);
     }
 
     /** §5.4.2 step 12: left || right, the middle octet merged from both nibbles when odd; the first n octets. */
