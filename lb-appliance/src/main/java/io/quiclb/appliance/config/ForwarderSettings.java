@@ -1,6 +1,7 @@
 package io.quiclb.appliance.config;
 
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -38,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  *                                   sockets (default: {@code quiclb-handover.sock} beside {@code api.stateFile})
  * @param drainTimeout               after a takeover, how long the old process keeps relaying replies of its flows at
  *                                   most before it exits (default 30s)
+ * @param warmUp                     how long the data path runs on loopback traffic before the listeners open, so it
+ *                                   is compiled before the first client datagram; 0 for none (default
+ *                                   {@value #DEFAULT_WARM_UP_MILLIS} ms, at most 60s)
  */
 public record ForwarderSettings(
         TransportKind transport,
@@ -53,7 +57,13 @@ public record ForwarderSettings(
         @Min(0) Integer maxHandshakesPerPrefix,
         List<@NotNull String> upstreamSources,
         String handoverSocket,
-        @MinDuration(value = 0, unit = TimeUnit.SECONDS) Duration drainTimeout) {
+        @MinDuration(value = 0, unit = TimeUnit.SECONDS) Duration drainTimeout,
+        @MinDuration(value = 0, unit = TimeUnit.SECONDS) @MaxDuration(value = 60, unit = TimeUnit.SECONDS)
+        Duration warmUp) {
+
+    /** Default of {@code warmUp}, in milliseconds. */
+    public static final long DEFAULT_WARM_UP_MILLIS = 2000;
+    private static final Duration DEFAULT_WARM_UP = Duration.milliseconds(DEFAULT_WARM_UP_MILLIS);
 
     /** Fills in defaults. */
     public ForwarderSettings {
@@ -72,6 +82,7 @@ public record ForwarderSettings(
         maxHandshakesPerPrefix = maxHandshakesPerPrefix == null ? 0 : maxHandshakesPerPrefix;
         upstreamSources = upstreamSources == null ? List.of() : List.copyOf(upstreamSources);
         drainTimeout = drainTimeout == null ? Duration.seconds(30) : drainTimeout;
+        warmUp = warmUp == null ? DEFAULT_WARM_UP : warmUp;
     }
 
     /** The settings without the GSO and GRO switches: GSO on, GRO off. */
@@ -85,7 +96,7 @@ public record ForwarderSettings(
                              Duration flowIdleTimeout, Long maxFlows, Integer maxDatagramSize, Boolean gso,
                              Boolean gro) {
         this(transport, workers, listeners, flowIdleTimeout, maxFlows, maxDatagramSize, gso, gro, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /**
@@ -106,7 +117,7 @@ public record ForwarderSettings(
     public ForwarderSettings withListeners(List<HostPort> bound) {
         return new ForwarderSettings(transport, workers, bound, flowIdleTimeout, maxFlows, maxDatagramSize, gso, gro,
                 unconfirmedFlowIdleTimeout, maxHandshakes, maxHandshakesPerPrefix, upstreamSources, handoverSocket,
-                drainTimeout);
+                drainTimeout, warmUp);
     }
 
     /** @return every default */

@@ -70,6 +70,8 @@ public final class Forwarder implements Managed {
     private volatile InheritedSockets inherited = InheritedSockets.NONE;
     /** While a takeover is offered or done: no new listener sockets (they would not be handed over). */
     private volatile boolean listenersFrozen;
+    /** What the data-path warm-up did at startup; null when it did not run or failed. */
+    private volatile DataPathWarmUp.Result warmUp;
 
     /**
      * @param settings the forwarder section of config.yml
@@ -172,6 +174,7 @@ public final class Forwarder implements Managed {
             worker.setGso(gso);
             workers.add(worker);
         }
+        warmUp(gso, gro);
         scheduleSweeps(unconfirmedIdle, confirmedIdle);
         listeners = new ListenerSockets(settings, transport, workers, locals, gro, sweeper, limits.sockets,
                 inherited);
@@ -189,6 +192,33 @@ public final class Forwarder implements Managed {
                 ListenerSockets.RESCAN_SECONDS, TimeUnit.SECONDS);
         LOG.info("forwarder: {} worker(s) on {}, listening on {}, UDP GSO sends {}, UDP GRO receives {}",
                 workerCount, transport, listeners.boundAddresses(), gso ? "on" : "off", gro ? "on" : "off");
+    }
+
+    /**
+     * Before the listeners open: runs the data path on loopback traffic for {@code forwarder.warmUp}
+     * ({@link DataPathWarmUp}) on the first worker's event loop. A warm-up that fails (no loopback address, no
+     * descriptor left) is logged and skipped; the forwarder starts without it.
+     */
+    private void warmUp(boolean gso, boolean gro) {
+        long nanos = settings.warmUp().toNanoseconds();
+        if (nanos <= 0) {
+            return;
+        }
+        try {
+            warmUp = DataPathWarmUp.run(workers.get(0).eventLoop(), transport, routing.current(),
+                    new ListenerOpener.Options(settings.maxDatagramSize(), gro, false), gso, nanos);
+            LOG.info("forwarder: data path warmed up on loopback for {}", warmUp.describe());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("forwarder: data path warm-up interrupted; starting without it");
+        } catch (Exception e) {
+            LOG.warn("forwarder: data path warm-up on loopback failed, starting without it: {}", String.valueOf(e));
+        }
+    }
+
+    /** @return what the warm-up did, or null when it did not run or failed */
+    DataPathWarmUp.Result warmUpResult() {
+        return warmUp;
     }
 
     /**
