@@ -119,7 +119,7 @@ class LauncherTest {
         env.put("QUICLB_JAR", jar.toString());
 
         run(List.of(QUICLB.toString(), "server", "config.yml"), env);
-        assertEquals("--sun-misc-unsafe-memory-access=allow -jar " + jar + " server config.yml",
+        assertEquals("--sun-misc-unsafe-memory-access=allow -XX:MetaspaceSize=128m -jar " + jar + " server config.yml",
                 Files.readString(jdk.resolve("ran")).strip(), "unset: no AOT option");
 
         env.put("QUICLB_AOT_CACHE", cache.toString());
