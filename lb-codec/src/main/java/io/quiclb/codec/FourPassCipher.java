@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * <p>Each block is written with two 8-octet stores (a little-endian {@code long} view), not octet by octet, because
  * the JDK's AES intrinsic then reads the block with one 16-octet load: a load the CPU cannot forward from many
  * narrow stores waits until they retire, once per round. Measured with a probe of three rounds on the 2-vCPU AMD
- * EPYC VM: 80 to 92 ns octet by octet, 55 to 62 ns with the two stores, 36 ns for the three bare AES calls
+ * EPYC VM: 80 to 92 ns octet by octet, 55 to 62 ns with the two stores, 39 to 43 ns for three bare AES calls
  * (docs/performance.md, "Why the keyed decoders miss their goals").
  *
  * <p>Decryption follows the draft's pseudocode with its erratum fixed: after computing {@code right_1} it is

@@ -10,9 +10,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link FourPassCipher}, which writes each block with two 8-octet stores, against the draft-21 §5.4.2 and §5.5.2
+ * {@link FourPassCipher}, which writes each block with two 8-octet stores, against the draft-21 §5.4.2 encryption
  * pseudocode written out octet by octet here, for every length 2..28 (odd lengths whose half ends in either 8-octet
- * word included; the draft's vectors cover only lengths 7, 15 and 18), every decrypted prefix, on both AES engines.
+ * word included; the draft's vectors cover only lengths 7, 15 and 18), on both AES engines; and its §5.5.2
+ * decryption of every prefix length as the inverse of that reference's output.
  */
 class FourPassCipherTest {
     private static final byte[] KEY = Hex.decode("key", "8f95f09245765f80256934e50c66207f");

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * came first and deoptimised when the rest comes (docs/performance.md, issue 14).
  *
  * <p>The warm-up is a worker of its own on a real event loop of the forwarder, with a listener and upstream sockets
- * of the forwarder's transport bound to loopback, a route table with the shapes of the configurations in force
+ * of the forwarder's transport bound to loopback (upstream sockets too), a route table with the shapes of the configurations in force
  * (config IDs, lengths, algorithm; a random key of its own where they have one) and two servers of
  * {@link WarmUpTraffic} on loopback. It shares nothing with the real workers: its own §4.2 tables, flow limits,
  * local addresses and counters; the real route table's servers, counters and metrics never see it. Everything it
@@ -55,6 +55,8 @@ final class DataPathWarmUp {
     private static final long SWEEP_MILLIS = 100;
     private static final int SERVERS = 2;
     private static final int CIDS_PER_SERVER = 16;
+    /** Seconds each step on the event loop may take: opening the listener, closing everything, the counters. */
+    private static final int STEP_SECONDS = 5;
 
     /**
      * What the warm-up did.
@@ -65,6 +67,11 @@ final class DataPathWarmUp {
      * @param elapsedNanos how long it ran
      */
     record Result(long sent, long answered, long[] counters, long elapsedNanos) {
+        /** Keeps a copy of the counters. */
+        Result {
+            counters = counters.clone();
+        }
+
         long count(ForwarderCounter counter) {
             return counters[counter.ordinal()];
         }
@@ -107,8 +114,11 @@ final class DataPathWarmUp {
             Map<Integer, String> ids = new LinkedHashMap<>();
             List<byte[]> own = new ArrayList<>();
             for (QuicLbConfig config : configs) {
+                // Unique per config too: a plaintext and an encrypted config of one server ID length must not
+                // share server IDs (draft-21 §9.7; RoutingConfigCheck refuses such a table).
                 byte[] id = new byte[config.serverIdLength()];
                 java.util.Arrays.fill(id, (byte) (s + 1));
+                id[0] = (byte) (config.configId() << 4 | (s + 1));
                 ids.put(config.configId(), Hex.encode(id));
                 CidEncoder encoder = new CidEncoder(config, ServerId.of(id), 0);
                 for (int i = 0; i < CIDS_PER_SERVER; i++) {
@@ -131,28 +141,37 @@ final class DataPathWarmUp {
             FlowLimits limits = new FlowLimits(MAX_FLOWS, new HandshakeBudget(MAX_HANDSHAKES, 0),
                     new SocketBudget(UPSTREAM_SOCKETS));
             OwnUpstreamPorts ownPorts = new OwnUpstreamPorts(Set.of(loopback));
-            Worker.Shared shared = new Worker.Shared(routing, new DecisionTables(DECISION_ENTRIES), locals, limits,
-                    List.of(), MAX_FLOWS, UNCONFIRMED_IDLE_NANOS, CONFIRMED_IDLE_NANOS, options.maxDatagramSize(),
+            DecisionTables decisions = new DecisionTables(DECISION_ENTRIES);
+            Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits, List.of(loopback), MAX_FLOWS, UNCONFIRMED_IDLE_NANOS, CONFIRMED_IDLE_NANOS, options.maxDatagramSize(),
                     ownPorts);
             ChannelPortOpener opener = new ChannelPortOpener(eventLoop, transport, options.maxDatagramSize(),
                     ownPorts);
             Worker worker = new Worker(0, eventLoop, opener, shared);
             opener.setWorker(worker);
             worker.setGso(gso);
-            Channel listener = eventLoop.submit(() -> openListener(transport, worker, locals, loopback, options))
-                    .get(5, TimeUnit.SECONDS);
-            ScheduledFuture<?> unconfirmed = eventLoop.scheduleAtFixedRate(worker::expireUnconfirmed, SWEEP_MILLIS,
-                    SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-            ScheduledFuture<?> confirmed = eventLoop.scheduleAtFixedRate(worker::expireConfirmed, SWEEP_MILLIS,
-                    SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            Channel listener = null;
+            ScheduledFuture<?> unconfirmed = null;
+            ScheduledFuture<?> confirmed = null;
             try {
+                listener = eventLoop.submit(() -> openListener(transport, worker, locals, loopback, options))
+                        .get(STEP_SECONDS, TimeUnit.SECONDS);
+                unconfirmed = eventLoop.scheduleAtFixedRate(worker::expireUnconfirmed, SWEEP_MILLIS, SWEEP_MILLIS,
+                        TimeUnit.MILLISECONDS);
+                confirmed = eventLoop.scheduleAtFixedRate(() -> {
+                    worker.expireConfirmed();
+                    decisions.expire(System.nanoTime() - CONFIRMED_IDLE_NANOS);
+                }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
                 traffic.run((InetSocketAddress) listener.localAddress(), cids, started + nanos);
             } finally {
-                unconfirmed.cancel(false);
-                confirmed.cancel(false);
-                close(eventLoop, worker, listener);
+                if (unconfirmed != null) {
+                    unconfirmed.cancel(false);
+                }
+                if (confirmed != null) {
+                    confirmed.cancel(false);
+                }
+                close(eventLoop, worker);
             }
-            long[] counters = eventLoop.submit(() -> snapshot(worker.counters())).get(5, TimeUnit.SECONDS);
+            long[] counters = eventLoop.submit(() -> snapshot(worker.counters())).get(STEP_SECONDS, TimeUnit.SECONDS);
             return new Result(traffic.sent(), traffic.answered(), counters, System.nanoTime() - started);
         }
     }
@@ -190,11 +209,40 @@ final class DataPathWarmUp {
         return channel;
     }
 
-    private static void close(EventLoop eventLoop, Worker worker, Channel listener) throws Exception {
-        listener.close().await(2, TimeUnit.SECONDS);
-        for (ChannelFuture closing : eventLoop.submit(worker::closeAll).get(2, TimeUnit.SECONDS)) {
-            closing.await(2, TimeUnit.SECONDS);
+    /**
+     * Closes the warm-up worker's listener (one that finished opening late included: the task runs after it on the
+     * event loop), flows and upstream sockets, and waits for them, {@value #STEP_SECONDS} s at most in all, whether
+     * or not this thread was interrupted (the interrupt is kept).
+     */
+    private static void close(EventLoop eventLoop, Worker worker) {
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_SECONDS);
+        try {
+            io.netty.util.concurrent.Future<List<ChannelFuture>> closing = eventLoop.submit(() -> {
+                List<ChannelFuture> futures = new ArrayList<>();
+                for (Channel channel : worker.listeners()) {
+                    if (channel != null) {
+                        futures.add(channel.close());
+                    }
+                }
+                futures.addAll(worker.closeAll());
+                return futures;
+            });
+            if (!closing.awaitUninterruptibly(remainingMillis(deadline)) || !closing.isSuccess()) {
+                return;
+            }
+            for (ChannelFuture future : closing.getNow()) {
+                future.awaitUninterruptibly(remainingMillis(deadline));
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    private static long remainingMillis(long deadline) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
     private static long[] snapshot(WorkerCounters counters) {

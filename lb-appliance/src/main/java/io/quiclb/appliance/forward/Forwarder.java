@@ -197,9 +197,9 @@ public final class Forwarder implements Managed {
     /**
      * Before the listeners open: runs the data path on loopback traffic for {@code forwarder.warmUp}
      * ({@link DataPathWarmUp}) on the first worker's event loop. A warm-up that fails (no loopback address, no
-     * descriptor left) is logged and skipped; the forwarder starts without it.
+     * descriptor left) is logged and skipped; the forwarder starts without it. An interrupted one ends the start.
      */
-    private void warmUp(boolean gso, boolean gro) {
+    private void warmUp(boolean gso, boolean gro) throws InterruptedException {
         long nanos = settings.warmUp().toNanoseconds();
         if (nanos <= 0) {
             return;
@@ -209,10 +209,11 @@ public final class Forwarder implements Managed {
                     new ListenerOpener.Options(settings.maxDatagramSize(), gro, false), gso, nanos);
             LOG.info("forwarder: data path warmed up on loopback for {}", warmUp.describe());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.warn("forwarder: data path warm-up interrupted; starting without it");
-        } catch (Exception e) {
+            throw e; // the start is being abandoned: so is the warm-up (everything it opened is closed)
+        } catch (java.io.IOException e) {
             LOG.warn("forwarder: data path warm-up on loopback failed, starting without it: {}", String.valueOf(e));
+        } catch (Exception e) {
+            LOG.warn("forwarder: data path warm-up on loopback failed, starting without it", e);
         }
     }
 

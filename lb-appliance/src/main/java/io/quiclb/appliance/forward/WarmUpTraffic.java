@@ -70,7 +70,14 @@ final class WarmUpTraffic implements AutoCloseable {
     List<InetSocketAddress> start(List<List<byte[]>> serverCids) throws IOException {
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (List<byte[]> cids : serverCids) {
-            Server server = new Server(new DatagramSocket(new InetSocketAddress(loopback, 0)), cids);
+            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            Server server;
+            try {
+                server = new Server(socket, cids);
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
             servers.add(server);
             server.thread.start();
             addresses.add((InetSocketAddress) server.socket.getLocalSocketAddress());
@@ -228,20 +235,23 @@ final class WarmUpTraffic implements AutoCloseable {
         return at + 1 + scid.length;
     }
 
-    /** Stops and joins the servers and closes their sockets. */
+    /** Stops the servers, closes their sockets, then joins their threads (1 s each at most; an interrupt is kept). */
     @Override
     public void close() {
         for (Server server : servers) {
             server.running = false;
-        }
-        for (Server server : servers) {
             server.socket.close();
+        }
+        boolean interrupted = false;
+        for (Server server : servers) {
             try {
                 server.thread.join(1000);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                interrupted = true;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -275,6 +285,9 @@ final class WarmUpTraffic implements AutoCloseable {
                     request.setLength(in.length);
                     socket.receive(request);
                     int length = request.getLength();
+                    if (length < 1) {
+                        continue; // nothing to answer (not one of the warm-up's own datagrams)
+                    }
                     int replyLength = length;
                     if ((in[0] & 0x80) != 0 && length > 7) {
                         unroutable[0] = (byte) 0xe0;

@@ -166,6 +166,15 @@ class ConfigurationLoadingTest {
         assertRejected("forwarder: {workers: 0}\n", "forwarder.workers", "must be greater than or equal to 1");
         assertRejected("forwarder: {flowIdleTimeout: 10ms}\n", "forwarder.flowIdleTimeout",
                 "must be greater than or equal to 1 SECONDS");
+        assertRejected("forwarder: {warmUp: 61s}\n", "forwarder.warmUp", "must be less than or equal to 60 SECONDS");
+    }
+
+    @Test
+    void shouldTakeTheWarmUpOrNone() throws Exception {
+        assertEquals(ForwarderSettings.DEFAULT_WARM_UP_MILLIS,
+                load("forwarder: {}\n").getForwarder().warmUp().toMilliseconds());
+        assertEquals(0, load("forwarder: {warmUp: 0s}\n").getForwarder().warmUp().toMilliseconds());
+        assertEquals(500, load("forwarder: {warmUp: 500ms}\n").getForwarder().warmUp().toMilliseconds());
     }
 
     @Test

@@ -20,7 +20,10 @@ import java.util.function.BooleanSupplier;
  * starts, it stops in {@link #close()}.
  */
 final class ForwarderFixture implements AutoCloseable {
-    /** A short data-path warm-up: every fixture runs one (checked for internal errors), without 2 s per test. */
+    /**
+     * A short data-path warm-up for the fixtures built from a transport and sizes (checked for internal errors
+     * like the workers), without 2 s per test; those built from settings run the settings' warm-up.
+     */
     static final Duration WARM_UP = Duration.milliseconds(100);
     final RoutingService routing;
     final Forwarder forwarder;

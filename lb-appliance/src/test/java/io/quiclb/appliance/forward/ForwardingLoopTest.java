@@ -39,8 +39,10 @@ class ForwardingLoopTest {
         }
         LbConfigEntry config = new LbConfigEntry(0, 2, 6, 0, null, true);
         ServerEntry loop = new ServerEntry("loop", HostPort.parse("127.0.0.1:" + port), Map.of(0, "0a01"), List.of());
+        // A short warm-up: the port picked above is bound soon after.
         ForwarderSettings settings = new ForwarderSettings(transport, 2, List.of(HostPort.parse("127.0.0.1:" + port)),
-                Duration.seconds(60), 1000L, 2048, null, null);
+                Duration.seconds(60), 1000L, 2048, null, null, null, null, null, null, null, null,
+                ForwarderFixture.WARM_UP);
         try (ForwarderFixture fixture = new ForwarderFixture(settings, List.of(config), List.of(loop));
              UdpClient client = fixture.client()) {
             byte[] cid = new CidEncoder(QuicLbConfig.builder(0, 2, 6).build(), ServerId.fromHex("0a01"), 0)
