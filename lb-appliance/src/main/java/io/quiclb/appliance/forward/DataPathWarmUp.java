@@ -3,6 +3,7 @@ package io.quiclb.appliance.forward;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quiclb.appliance.config.AesKeyHex;
 import io.quiclb.appliance.config.HostPort;
@@ -21,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * came first and deoptimised when the rest comes (docs/performance.md, issue 14).
  *
  * <p>The warm-up is a worker of its own on a real event loop of the forwarder, with a listener and upstream sockets
- * of the forwarder's transport bound to loopback (upstream sockets too), a route table with the shapes of the configurations in force
+ * of the forwarder's transport, all bound to loopback, a route table with the shapes of the configurations in force
  * (config IDs, lengths, algorithm; a random key of its own where they have one) and two servers of
  * {@link WarmUpTraffic} on loopback. It shares nothing with the real workers: its own §4.2 tables, flow limits,
  * local addresses and counters; the real route table's servers, counters and metrics never see it. Everything it
@@ -96,7 +98,7 @@ final class DataPathWarmUp {
      * @param eventLoop  the event loop to run the warm-up worker on (one of the forwarder's)
      * @param transport  the forwarder's transport
      * @param live       the route table in force: the warm-up copies its configurations' shapes
-     * @param options    the listener options of the real listeners (datagram size, GRO)
+     * @param options    the listener options: the real listeners' datagram size and GRO, not a wildcard
      * @param gso        whether the real workers send UDP GSO runs
      * @param nanos      how long to send traffic
      * @return what it did
@@ -117,7 +119,7 @@ final class DataPathWarmUp {
                 // Unique per config too: a plaintext and an encrypted config of one server ID length must not
                 // share server IDs (draft-21 §9.7; RoutingConfigCheck refuses such a table).
                 byte[] id = new byte[config.serverIdLength()];
-                java.util.Arrays.fill(id, (byte) (s + 1));
+                Arrays.fill(id, (byte) (s + 1));
                 id[0] = (byte) (config.configId() << 4 | (s + 1));
                 ids.put(config.configId(), Hex.encode(id));
                 CidEncoder encoder = new CidEncoder(config, ServerId.of(id), 0);
@@ -142,8 +144,8 @@ final class DataPathWarmUp {
                     new SocketBudget(UPSTREAM_SOCKETS));
             OwnUpstreamPorts ownPorts = new OwnUpstreamPorts(Set.of(loopback));
             DecisionTables decisions = new DecisionTables(DECISION_ENTRIES);
-            Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits, List.of(loopback), MAX_FLOWS, UNCONFIRMED_IDLE_NANOS, CONFIRMED_IDLE_NANOS, options.maxDatagramSize(),
-                    ownPorts);
+            Worker.Shared shared = new Worker.Shared(routing, decisions, locals, limits, List.of(loopback), MAX_FLOWS,
+                    UNCONFIRMED_IDLE_NANOS, CONFIRMED_IDLE_NANOS, options.maxDatagramSize(), ownPorts);
             ChannelPortOpener opener = new ChannelPortOpener(eventLoop, transport, options.maxDatagramSize(),
                     ownPorts);
             Worker worker = new Worker(0, eventLoop, opener, shared);
@@ -200,7 +202,7 @@ final class DataPathWarmUp {
     private static Channel openListener(Transport transport, Worker worker, LocalAddresses locals,
                                         InetAddress loopback, ListenerOpener.Options options) throws Exception {
         Channel channel = ListenerOpener.open(transport, worker, new InetSocketAddress(loopback, 0), null, null,
-                new ListenerOpener.Options(options.maxDatagramSize(), options.gro(), false));
+                options);
         int local = locals.register((InetSocketAddress) channel.localAddress());
         channel.pipeline().addLast(new ListenerHandler(worker, local));
         Channel[] listeners = new Channel[local + 1];
@@ -218,7 +220,7 @@ final class DataPathWarmUp {
         boolean interrupted = Thread.interrupted();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_SECONDS);
         try {
-            io.netty.util.concurrent.Future<List<ChannelFuture>> closing = eventLoop.submit(() -> {
+            Future<List<ChannelFuture>> closing = eventLoop.submit(() -> {
                 List<ChannelFuture> futures = new ArrayList<>();
                 for (Channel channel : worker.listeners()) {
                     if (channel != null) {

@@ -19,6 +19,7 @@ import io.quiclb.appliance.guard.HandshakeBudget;
 import io.quiclb.appliance.route.RouteTable;
 import io.quiclb.appliance.route.RoutingService;
 import io.quiclb.appliance.route.ServerHandle;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -210,7 +211,7 @@ public final class Forwarder implements Managed {
             LOG.info("forwarder: data path warmed up on loopback for {}", warmUp.describe());
         } catch (InterruptedException e) {
             throw e; // the start is being abandoned: so is the warm-up (everything it opened is closed)
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.warn("forwarder: data path warm-up on loopback failed, starting without it: {}", String.valueOf(e));
         } catch (Exception e) {
             LOG.warn("forwarder: data path warm-up on loopback failed, starting without it", e);

@@ -35,8 +35,6 @@ import java.util.concurrent.TimeUnit;
  * a daemon thread of its own, and {@link #close} stops and joins it.
  */
 final class WarmUpTraffic implements AutoCloseable {
-    /** QUIC version 1 (RFC 9000). */
-    private static final int QUIC_V1 = 1;
     private static final int CLIENTS = 8;
     private static final int RUN = 8;
     private static final int LARGE = 1200;
@@ -103,7 +101,7 @@ final class WarmUpTraffic implements AutoCloseable {
                 if (round % ROUNDS_PER_TUPLE == 0) {
                     // The replies to the old sockets first: one that came after its socket closed would be lost.
                     awaitReplies(selector, expected, DRAIN_WAIT_MILLIS);
-                    reopen(clients, listener, selector);
+                    reopen(clients, selector);
                 }
                 for (DatagramChannel client : clients) {
                     expected += sendRound(client, routable, round);
@@ -139,7 +137,7 @@ final class WarmUpTraffic implements AutoCloseable {
         }
     }
 
-    private void reopen(DatagramChannel[] clients, InetSocketAddress listener, Selector selector) throws IOException {
+    private void reopen(DatagramChannel[] clients, Selector selector) throws IOException {
         for (int i = 0; i < clients.length; i++) {
             if (clients[i] != null) {
                 clients[i].close();
@@ -223,10 +221,10 @@ final class WarmUpTraffic implements AutoCloseable {
     /** Writes a v1 long header's first octets; returns the offset after the source CID. */
     static int longHeader(byte[] into, int firstOctet, byte[] dcid, byte[] scid) {
         into[0] = (byte) firstOctet;
-        into[1] = (byte) (QUIC_V1 >>> 24);
-        into[2] = (byte) (QUIC_V1 >>> 16);
-        into[3] = (byte) (QUIC_V1 >>> 8);
-        into[4] = (byte) QUIC_V1;
+        into[1] = (byte) (Router.QUIC_V1 >>> 24);
+        into[2] = (byte) (Router.QUIC_V1 >>> 16);
+        into[3] = (byte) (Router.QUIC_V1 >>> 8);
+        into[4] = (byte) Router.QUIC_V1;
         into[5] = (byte) dcid.length;
         System.arraycopy(dcid, 0, into, 6, dcid.length);
         int at = 6 + dcid.length;
@@ -288,7 +286,6 @@ final class WarmUpTraffic implements AutoCloseable {
                     if (length < 1) {
                         continue; // nothing to answer (not one of the warm-up's own datagrams)
                     }
-                    int replyLength = length;
                     if ((in[0] & 0x80) != 0 && length > 7) {
                         unroutable[0] = (byte) 0xe0;
                         unroutable[1] = (byte) next;
@@ -303,8 +300,7 @@ final class WarmUpTraffic implements AutoCloseable {
                         out[0] = 0x40;
                         System.arraycopy(in, 1, out, 1, Math.min(CID_LENGTH, length - 1));
                     }
-                    socket.send(new DatagramPacket(out, replyLength, request.getSocketAddress()));
-
+                    socket.send(new DatagramPacket(out, length, request.getSocketAddress()));
                 } catch (SocketTimeoutException e) {
                     // Checks whether to stop.
                 } catch (IOException e) {

@@ -87,8 +87,8 @@ class DataPathWarmUpTest {
             assertTrue(result.count(ForwarderCounter.REPLIES) > 0, counters);
             assertTrue(result.count(ForwarderCounter.SERVER_CIDS_LEARNED) > 0, counters);
             assertTrue(result.count(ForwarderCounter.FLOWS_CONFIRMED) > 0, counters);
-            assertTrue(result.count(ForwarderCounter.FLOWS_EXPIRED) + result.count(ForwarderCounter.FLOWS_EXPIRED_UNCONFIRMED)
-                    > 0, counters);
+            assertTrue(result.count(ForwarderCounter.FLOWS_EXPIRED)
+                    + result.count(ForwarderCounter.FLOWS_EXPIRED_UNCONFIRMED) > 0, counters);
             assertTrue(result.answered() > 0, "no reply reached a client: " + counters);
             if (transport.supportsGso()) {
                 assertTrue(result.count(ForwarderCounter.GSO_SENDS) > 0, counters);
